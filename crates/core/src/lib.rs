@@ -1,0 +1,12 @@
+//! Core of Simple Transformers in Rust: arguments, backend selection, model
+//! resolution (local directory or Hugging Face hub cache), tokenisation,
+//! Hugging Face weight loading/saving, and the traits task crates implement.
+
+pub mod args;
+pub mod backend;
+pub mod error;
+pub mod hub;
+pub mod tokenizer;
+pub mod weights;
+
+pub use error::{Error, Result};

@@ -1,0 +1,460 @@
+//! Tokenisation with Hugging Face `tokenizers`.
+//!
+//! A model directory's `tokenizer.json` is used as shipped. Directories without one fall back to
+//! the files slow Python tokenizers use: `vocab.txt` (WordPiece, BERT-style) or `vocab.json` +
+//! `merges.txt` (byte-level BPE, GPT-2/RoBERTa-style), rebuilt here with the same normaliser,
+//! pre-tokeniser and special-token template as `transformers`' fast tokenizers.
+//!
+//! Batches are tokenised in parallel with rayon, one example per task, then truncated and padded
+//! into flat row-major `i64` arrays ready to become tensors.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde_json::Value;
+use tokenizers::models::bpe::BPE;
+use tokenizers::models::wordpiece::WordPiece;
+use tokenizers::normalizers::BertNormalizer;
+use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
+use tokenizers::pre_tokenizers::byte_level::ByteLevel;
+use tokenizers::processors::roberta::RobertaProcessing;
+use tokenizers::processors::template::TemplateProcessing;
+use tokenizers::{AddedToken, EncodeInput, Encoding, TruncationParams, TruncationStrategy};
+
+/// What can go wrong loading or running a tokenizer.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenizerError {
+    #[error(
+        "{dir}: no tokenizer files (looked for tokenizer.json, vocab.txt, vocab.json + merges.txt)"
+    )]
+    NoFiles { dir: PathBuf },
+    #[error("{path}: cannot load tokenizer: {message}")]
+    Load { path: PathBuf, message: String },
+    #[error("tokenisation failed: {0}")]
+    Encode(String),
+    #[error("the tokenizer has no padding token (looked for {candidates})")]
+    NoPadToken { candidates: String },
+}
+
+/// How the special tokens frame a sequence, for tokenizers rebuilt from vocabulary files.
+/// A `tokenizer.json` carries its own template and ignores this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SpecialTokens {
+    /// `[CLS] A [SEP]` and `[CLS] A [SEP] B [SEP]` with token types 0/1 (BERT, ELECTRA…).
+    #[default]
+    Bert,
+    /// `<s> A </s>` and `<s> A </s></s> B </s>`, token types all 0 (RoBERTa family).
+    Roberta,
+    /// No special tokens (GPT-2).
+    None,
+}
+
+/// Options for [`Tokenizer::from_dir`].
+#[derive(Debug, Clone, Default)]
+pub struct TokenizerOptions {
+    /// Lower-case the input. `true` forces lower-casing on any tokenizer; `false` leaves a
+    /// `tokenizer.json` as shipped, and for `vocab.txt` defers to `tokenizer_config.json`'s
+    /// `do_lower_case` when there is one.
+    pub do_lower_case: bool,
+    /// Template for tokenizers rebuilt from vocabulary files.
+    pub special_tokens: SpecialTokens,
+    /// Use the vocabulary files even when `tokenizer.json` exists (for parity tests of the
+    /// fallbacks).
+    pub ignore_tokenizer_json: bool,
+}
+
+/// How to pad a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Padding {
+    /// To the longest sequence in the batch (after truncation).
+    Longest,
+    /// To the maximum length, always.
+    MaxLength,
+}
+
+/// One example: a text or a pair of texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextInput<'a> {
+    Single(&'a str),
+    Pair(&'a str, &'a str),
+}
+
+impl<'a> From<&'a str> for TextInput<'a> {
+    fn from(text: &'a str) -> Self {
+        TextInput::Single(text)
+    }
+}
+
+impl<'a> From<(&'a str, &'a str)> for TextInput<'a> {
+    fn from((a, b): (&'a str, &'a str)) -> Self {
+        TextInput::Pair(a, b)
+    }
+}
+
+/// A tokenised, padded batch in row-major `[batch, seq_len]` layout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    pub batch_size: usize,
+    pub seq_len: usize,
+    pub input_ids: Vec<i64>,
+    pub attention_mask: Vec<i64>,
+    pub token_type_ids: Vec<i64>,
+}
+
+impl Batch {
+    /// Row `i` of the input ids, without padding.
+    pub fn ids(&self, i: usize) -> &[i64] {
+        let row = &self.input_ids[i * self.seq_len..(i + 1) * self.seq_len];
+        &row[..self.len(i)]
+    }
+
+    /// Number of real (unpadded) tokens in row `i`.
+    pub fn len(&self, i: usize) -> usize {
+        self.attention_mask[i * self.seq_len..(i + 1) * self.seq_len]
+            .iter()
+            .filter(|&&m| m != 0)
+            .count()
+    }
+
+    /// Whether the batch has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.batch_size == 0
+    }
+}
+
+/// A Hugging Face tokenizer configured for a model.
+#[derive(Clone)]
+pub struct Tokenizer {
+    inner: tokenizers::Tokenizer,
+    pad_id: u32,
+    source: PathBuf,
+}
+
+impl std::fmt::Debug for Tokenizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokenizer")
+            .field("source", &self.source)
+            .field("vocab_size", &self.vocab_size())
+            .finish()
+    }
+}
+
+impl Tokenizer {
+    /// Load the tokenizer of a model directory.
+    pub fn from_dir(dir: &Path, options: &TokenizerOptions) -> Result<Self, TokenizerError> {
+        let json = dir.join("tokenizer.json");
+        let vocab_txt = dir.join("vocab.txt");
+        let (vocab_json, merges) = (dir.join("vocab.json"), dir.join("merges.txt"));
+        let config = read_tokenizer_config(dir);
+
+        let (mut inner, source) = if json.is_file() && !options.ignore_tokenizer_json {
+            let tokenizer =
+                tokenizers::Tokenizer::from_file(&json).map_err(|e| TokenizerError::Load {
+                    path: json.clone(),
+                    message: e.to_string(),
+                })?;
+            (tokenizer, json)
+        } else if vocab_txt.is_file() {
+            let lower = config
+                .get("do_lower_case")
+                .and_then(Value::as_bool)
+                .unwrap_or(options.do_lower_case);
+            (wordpiece(&vocab_txt, lower, &config)?, vocab_txt)
+        } else if vocab_json.is_file() && merges.is_file() {
+            (
+                byte_level_bpe(&vocab_json, &merges, options.special_tokens)?,
+                vocab_json,
+            )
+        } else {
+            return Err(TokenizerError::NoFiles {
+                dir: dir.to_path_buf(),
+            });
+        };
+        if options.do_lower_case {
+            inner = force_lowercase(inner, &source)?;
+        }
+        // Truncation and padding are set per call; drop whatever the file carries.
+        inner.with_padding(None);
+        inner
+            .with_truncation(None)
+            .map_err(|e| TokenizerError::Load {
+                path: source.clone(),
+                message: e.to_string(),
+            })?;
+        let pad_id = pad_token_id(&inner, &config)?;
+        Ok(Self {
+            inner,
+            pad_id,
+            source,
+        })
+    }
+
+    /// The id used for padding.
+    pub fn pad_id(&self) -> u32 {
+        self.pad_id
+    }
+
+    /// Vocabulary size including added tokens.
+    pub fn vocab_size(&self) -> usize {
+        self.inner.get_vocab_size(true)
+    }
+
+    /// The id of a token, if it is in the vocabulary.
+    pub fn token_to_id(&self, token: &str) -> Option<u32> {
+        self.inner.token_to_id(token)
+    }
+
+    /// The underlying `tokenizers` tokenizer.
+    pub fn inner(&self) -> &tokenizers::Tokenizer {
+        &self.inner
+    }
+
+    /// Encode one example with special tokens, truncated to `max_length` (longest-first for
+    /// pairs), unpadded. Offsets and word ids are kept for tasks that need them.
+    pub fn encode(
+        &self,
+        input: TextInput<'_>,
+        max_length: usize,
+    ) -> Result<Encoding, TokenizerError> {
+        let encode_input: EncodeInput = match input {
+            TextInput::Single(text) => text.into(),
+            TextInput::Pair(a, b) => (a, b).into(),
+        };
+        let mut encoding = self
+            .inner
+            .encode(encode_input, true)
+            .map_err(|e| TokenizerError::Encode(e.to_string()))?;
+        if encoding.len() > max_length {
+            encoding = self.truncate(input, max_length)?;
+        }
+        Ok(encoding)
+    }
+
+    fn truncate(
+        &self,
+        input: TextInput<'_>,
+        max_length: usize,
+    ) -> Result<Encoding, TokenizerError> {
+        // Re-encode with the library's own truncation so that pairs are cut longest-first and
+        // special tokens are kept, exactly as `transformers` does.
+        let mut truncating = self.inner.clone();
+        truncating
+            .with_truncation(Some(TruncationParams {
+                max_length,
+                strategy: TruncationStrategy::LongestFirst,
+                stride: 0,
+                ..Default::default()
+            }))
+            .map_err(|e| TokenizerError::Encode(e.to_string()))?;
+        let encode_input: EncodeInput = match input {
+            TextInput::Single(text) => text.into(),
+            TextInput::Pair(a, b) => (a, b).into(),
+        };
+        truncating
+            .encode(encode_input, true)
+            .map_err(|e| TokenizerError::Encode(e.to_string()))
+    }
+
+    /// Tokenise a batch in parallel, truncate each example to `max_length` and pad.
+    pub fn encode_batch<'a, I>(
+        &self,
+        inputs: &[I],
+        max_length: usize,
+        padding: Padding,
+    ) -> Result<Batch, TokenizerError>
+    where
+        I: Into<TextInput<'a>> + Copy + Sync,
+    {
+        let encodings = inputs
+            .par_iter()
+            .map(|&input| self.encode(input.into(), max_length))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(self.pad(&encodings, max_length, padding))
+    }
+
+    /// Pad already-encoded examples into a batch.
+    pub fn pad(&self, encodings: &[Encoding], max_length: usize, padding: Padding) -> Batch {
+        let longest = encodings.iter().map(Encoding::len).max().unwrap_or(0);
+        let seq_len = match padding {
+            Padding::Longest => longest,
+            Padding::MaxLength => max_length.max(longest),
+        };
+        let n = encodings.len() * seq_len;
+        let mut batch = Batch {
+            batch_size: encodings.len(),
+            seq_len,
+            input_ids: vec![i64::from(self.pad_id); n],
+            attention_mask: vec![0; n],
+            token_type_ids: vec![0; n],
+        };
+        for (row, encoding) in encodings.iter().enumerate() {
+            let start = row * seq_len;
+            for (j, ((&id, &mask), &type_id)) in encoding
+                .get_ids()
+                .iter()
+                .zip(encoding.get_attention_mask())
+                .zip(encoding.get_type_ids())
+                .enumerate()
+            {
+                batch.input_ids[start + j] = i64::from(id);
+                batch.attention_mask[start + j] = i64::from(mask);
+                batch.token_type_ids[start + j] = i64::from(type_id);
+            }
+        }
+        batch
+    }
+}
+
+fn read_tokenizer_config(dir: &Path) -> serde_json::Map<String, Value> {
+    std::fs::read_to_string(dir.join("tokenizer_config.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+        .and_then(|v| v.as_object().cloned())
+        .unwrap_or_default()
+}
+
+/// A special token from `tokenizer_config.json`, which stores either a string or an
+/// `AddedToken` object with a `content` field.
+fn config_token(config: &serde_json::Map<String, Value>, key: &str) -> Option<String> {
+    match config.get(key)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(o) => o.get("content")?.as_str().map(str::to_string),
+        _ => None,
+    }
+}
+
+fn pad_token_id(
+    tokenizer: &tokenizers::Tokenizer,
+    config: &serde_json::Map<String, Value>,
+) -> Result<u32, TokenizerError> {
+    let mut candidates: Vec<String> = config_token(config, "pad_token").into_iter().collect();
+    candidates.extend(["[PAD]", "<pad>", "<|endoftext|>"].map(String::from));
+    candidates
+        .iter()
+        .find_map(|t| tokenizer.token_to_id(t))
+        .ok_or_else(|| TokenizerError::NoPadToken {
+            candidates: candidates.join(", "),
+        })
+}
+
+fn load_err(path: &Path, e: impl std::fmt::Display) -> TokenizerError {
+    TokenizerError::Load {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// BERT's WordPiece tokenizer as `BertTokenizerFast` builds it from `vocab.txt`.
+fn wordpiece(
+    vocab: &Path,
+    lowercase: bool,
+    config: &serde_json::Map<String, Value>,
+) -> Result<tokenizers::Tokenizer, TokenizerError> {
+    let token = |key: &str, default: &str| config_token(config, key).unwrap_or(default.into());
+    let (cls, sep, unk, pad, mask) = (
+        token("cls_token", "[CLS]"),
+        token("sep_token", "[SEP]"),
+        token("unk_token", "[UNK]"),
+        token("pad_token", "[PAD]"),
+        token("mask_token", "[MASK]"),
+    );
+    let path = vocab.to_string_lossy().into_owned();
+    let model = WordPiece::from_file(&path)
+        .unk_token(unk.clone())
+        .build()
+        .map_err(|e| load_err(vocab, e))?;
+    let mut tokenizer = tokenizers::Tokenizer::new(model);
+    let strip_accents = config.get("strip_accents").and_then(Value::as_bool);
+    let tokenize_chinese = config
+        .get("tokenize_chinese_chars")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    tokenizer.with_normalizer(Some(BertNormalizer::new(
+        true,
+        tokenize_chinese,
+        strip_accents,
+        lowercase,
+    )));
+    tokenizer.with_pre_tokenizer(Some(BertPreTokenizer));
+    add_special_tokens(&mut tokenizer, &[&pad, &unk, &cls, &sep, &mask]);
+    let id = |t: &str| {
+        tokenizer
+            .token_to_id(t)
+            .ok_or_else(|| load_err(vocab, format!("special token {t} is not in the vocabulary")))
+    };
+    let (cls_id, sep_id) = (id(&cls)?, id(&sep)?);
+    let template = TemplateProcessing::builder()
+        .try_single(format!("{cls}:0 $A:0 {sep}:0"))
+        .and_then(|b| b.try_pair(format!("{cls}:0 $A:0 {sep}:0 $B:1 {sep}:1")))
+        .map_err(|e| load_err(vocab, e))?
+        .special_tokens(vec![(cls.clone(), cls_id), (sep.clone(), sep_id)])
+        .build()
+        .map_err(|e| load_err(vocab, e))?;
+    tokenizer.with_post_processor(Some(template));
+    tokenizer.with_decoder(Some(tokenizers::decoders::wordpiece::WordPiece::default()));
+    Ok(tokenizer)
+}
+
+/// GPT-2/RoBERTa byte-level BPE as the fast tokenizers build it from `vocab.json` + `merges.txt`.
+fn byte_level_bpe(
+    vocab: &Path,
+    merges: &Path,
+    special: SpecialTokens,
+) -> Result<tokenizers::Tokenizer, TokenizerError> {
+    let model = BPE::from_file(&vocab.to_string_lossy(), &merges.to_string_lossy())
+        .build()
+        .map_err(|e| load_err(vocab, e))?;
+    let mut tokenizer = tokenizers::Tokenizer::new(model);
+    tokenizer.with_pre_tokenizer(Some(ByteLevel::new(false, true, true)));
+    tokenizer.with_decoder(Some(ByteLevel::default()));
+    match special {
+        SpecialTokens::None => add_special_tokens(&mut tokenizer, &["<|endoftext|>"]),
+        SpecialTokens::Roberta | SpecialTokens::Bert => {
+            add_special_tokens(&mut tokenizer, &["<s>", "<pad>", "</s>", "<unk>", "<mask>"]);
+            let id = |t: &str| {
+                tokenizer.token_to_id(t).ok_or_else(|| {
+                    load_err(vocab, format!("special token {t} is not in the vocabulary"))
+                })
+            };
+            let (bos, eos) = (id("<s>")?, id("</s>")?);
+            let processor = RobertaProcessing::new(("</s>".into(), eos), ("<s>".into(), bos))
+                .trim_offsets(true)
+                .add_prefix_space(false);
+            tokenizer.with_post_processor(Some(processor));
+        }
+    }
+    Ok(tokenizer)
+}
+
+/// Register the vocabulary's special tokens as added tokens, so that they are recognised
+/// inside text (`"a [MASK] b"`) as Python tokenizers do. Tokens missing from the vocabulary are
+/// skipped.
+fn add_special_tokens(tokenizer: &mut tokenizers::Tokenizer, specials: &[&str]) {
+    let tokens: Vec<AddedToken> = specials
+        .iter()
+        .filter(|t| tokenizer.token_to_id(t).is_some())
+        .map(|t| AddedToken::from(t.to_string(), true))
+        .collect();
+    tokenizer.add_special_tokens(&tokens);
+}
+
+/// Make a tokenizer lower-case its input: set BertNormalizer's flag, or append a `Lowercase`
+/// step to whatever normaliser it has.
+fn force_lowercase(
+    tokenizer: tokenizers::Tokenizer,
+    source: &Path,
+) -> Result<tokenizers::Tokenizer, TokenizerError> {
+    let mut json: Value = serde_json::to_value(&tokenizer).map_err(|e| load_err(source, e))?;
+    let normalizer = json.get("normalizer").cloned().unwrap_or(Value::Null);
+    let lowercase = serde_json::json!({"type": "Lowercase"});
+    let updated = match normalizer {
+        Value::Null => lowercase,
+        Value::Object(mut n) if n.get("type") == Some(&Value::from("BertNormalizer")) => {
+            n.insert("lowercase".into(), Value::Bool(true));
+            Value::Object(n)
+        }
+        other => serde_json::json!({"type": "Sequence", "normalizers": [other, lowercase]}),
+    };
+    json["normalizer"] = updated;
+    serde_json::from_value(json).map_err(|e| load_err(source, e))
+}

@@ -1,0 +1,69 @@
+//! Time one BERT-base encoder layer, forward + backward, batch 8 × 128 tokens, on the backend
+//! the cargo features select. Used to choose the default CPU backend:
+//!
+//! ```text
+//! cargo run -p st-models --example layer_timing                     # flex
+//! cargo run -p st-models --example layer_timing --features ndarray  # ndarray
+//! ```
+
+use std::time::Instant;
+
+use burn::backend::Autodiff;
+use burn::tensor::{Distribution, Tensor};
+use st_core::backend::{BACKEND_NAME, DefaultBackend};
+use st_models::layers::EncoderLayer;
+use st_models::{Activation, EncoderConfig, PositionIds};
+
+type B = Autodiff<DefaultBackend>;
+
+fn main() {
+    let config = EncoderConfig {
+        vocab_size: 30522,
+        embedding_size: 768,
+        hidden_size: 768,
+        num_hidden_layers: 1,
+        num_attention_heads: 12,
+        intermediate_size: 3072,
+        activation: Activation::Gelu,
+        layer_norm_eps: 1e-12,
+        max_position_embeddings: 512,
+        type_vocab_size: 2,
+        position_ids: PositionIds::Absolute,
+        hidden_dropout: 0.1,
+        attention_dropout: 0.1,
+        always_project: false,
+        num_hidden_groups: 0,
+        inner_group_num: 0,
+        has_pooler: false,
+        pad_token_id: 0,
+    };
+    let device = Default::default();
+    let layer = EncoderLayer::<B>::new(&config, &device);
+    let iterations: usize = std::env::var("ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let mut times = Vec::new();
+    for i in 0..=iterations {
+        let x = Tensor::<B, 3>::random([8, 128, 768], Distribution::Normal(0.0, 1.0), &device)
+            .require_grad();
+        let mask = Tensor::<B, 4>::zeros([8, 1, 1, 128], &device);
+        let start = Instant::now();
+        let loss = layer.forward(x, mask).powi_scalar(2).mean();
+        let grads = loss.backward();
+        drop(grads);
+        let elapsed = start.elapsed().as_secs_f64();
+        if i > 0 {
+            times.push(elapsed); // the first run warms up allocators and caches
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    println!(
+        "{BACKEND_NAME}: BERT-base layer fwd+bwd 8x128: median {:.3} s (min {:.3}, max {:.3}, n={})",
+        median,
+        times[0],
+        times[times.len() - 1],
+        times.len()
+    );
+}

@@ -1,0 +1,106 @@
+//! DistilBERT: BERT without token types or pooler, with its own parameter names.
+//!
+//! | Burn path                     | Hugging Face name                          |
+//! |-------------------------------|--------------------------------------------|
+//! | `embeddings.norm.*`           | `embeddings.LayerNorm.*`                   |
+//! | `embeddings.<table>.weight`   | `embeddings.<table>.weight`                |
+//! | `layers.N.attention.query.*`  | `transformer.layer.N.attention.q_lin.*` (key `k_lin`, value `v_lin`) |
+//! | `layers.N.attention.output.*` | `transformer.layer.N.attention.out_lin.*`  |
+//! | `layers.N.attention.norm.*`   | `transformer.layer.N.sa_layer_norm.*`      |
+//! | `layers.N.intermediate.*`     | `transformer.layer.N.ffn.lin1.*`           |
+//! | `layers.N.output.*`           | `transformer.layer.N.ffn.lin2.*`           |
+//! | `layers.N.norm.*`             | `transformer.layer.N.output_layer_norm.*`  |
+//!
+//! Task checkpoints prefix these with `distilbert.`.
+
+use st_core::tokenizer::SpecialTokens;
+use st_core::weights::{HfName, NameMap};
+
+use super::split_layer;
+use crate::config::{EncoderConfig, HfConfig, PositionIds};
+use crate::{EncoderArchitecture, ModelError};
+
+/// The DistilBERT architecture.
+#[derive(Debug, Clone, Copy)]
+pub struct DistilBert;
+
+impl NameMap for DistilBert {
+    fn hf_name(&self, path: &str) -> HfName {
+        let name = if let Some(rest) = path.strip_prefix("embeddings.norm.") {
+            format!("embeddings.LayerNorm.{rest}")
+        } else if let Some((n, rest)) = split_layer(path) {
+            let local = match rest.split_once('.') {
+                Some(("attention", r)) => match r.split_once('.') {
+                    Some(("query", p)) => format!("attention.q_lin.{p}"),
+                    Some(("key", p)) => format!("attention.k_lin.{p}"),
+                    Some(("value", p)) => format!("attention.v_lin.{p}"),
+                    Some(("output", p)) => format!("attention.out_lin.{p}"),
+                    Some(("norm", p)) => format!("sa_layer_norm.{p}"),
+                    _ => format!("attention.{r}"),
+                },
+                Some(("intermediate", p)) => format!("ffn.lin1.{p}"),
+                Some(("output", p)) => format!("ffn.lin2.{p}"),
+                Some(("norm", p)) => format!("output_layer_norm.{p}"),
+                _ => rest.to_string(),
+            };
+            format!("transformer.layer.{n}.{local}")
+        } else {
+            path.to_string()
+        };
+        HfName {
+            name,
+            in_base_model: true,
+        }
+    }
+
+    fn base_model_prefix(&self) -> &str {
+        "distilbert"
+    }
+}
+
+impl EncoderArchitecture for DistilBert {
+    fn model_type(&self) -> &'static str {
+        "distilbert"
+    }
+
+    fn config(&self, hf: &HfConfig) -> Result<EncoderConfig, ModelError> {
+        let dim = hf.usize_or("dim", 768)?;
+        Ok(EncoderConfig {
+            vocab_size: hf.usize_or("vocab_size", 30522)?,
+            embedding_size: dim,
+            hidden_size: dim,
+            num_hidden_layers: hf.usize_or("n_layers", 6)?,
+            num_attention_heads: hf.usize_or("n_heads", 12)?,
+            intermediate_size: hf.usize_or("hidden_dim", 3072)?,
+            activation: hf.activation("activation", "gelu")?,
+            // DistilBERT hard-codes its LayerNorm epsilon.
+            layer_norm_eps: 1e-12,
+            max_position_embeddings: hf.usize_or("max_position_embeddings", 512)?,
+            type_vocab_size: 0,
+            position_ids: PositionIds::Absolute,
+            hidden_dropout: hf.f64_or("dropout", 0.1)?,
+            attention_dropout: hf.f64_or("attention_dropout", 0.1)?,
+            always_project: false,
+            num_hidden_groups: 0,
+            inner_group_num: 0,
+            has_pooler: false,
+            pad_token_id: hf.i64_or("pad_token_id", 0)?,
+        })
+    }
+
+    fn pooler_weight(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn name_map(&self, _config: &EncoderConfig) -> Box<dyn NameMap> {
+        Box::new(*self)
+    }
+
+    fn special_tokens(&self) -> SpecialTokens {
+        SpecialTokens::Bert
+    }
+
+    fn uses_token_type_ids(&self) -> bool {
+        false
+    }
+}

@@ -1,0 +1,185 @@
+//! The configuration every BERT-family encoder is built from, normalised from each
+//! architecture's own `config.json` keys.
+
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use crate::ModelError;
+
+/// Activation functions named by `hidden_act` / `activation` in Hugging Face configs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activation {
+    /// Exact GELU with erf (`gelu`).
+    Gelu,
+    /// The tanh approximation (`gelu_new`, `gelu_pytorch_tanh`, `gelu_fast`).
+    GeluTanh,
+    /// `relu`.
+    Relu,
+    /// `silu` / `swish`.
+    Silu,
+}
+
+impl Activation {
+    /// Parse a Hugging Face activation name.
+    pub fn from_hf(name: &str) -> Option<Self> {
+        Some(match name {
+            "gelu" => Self::Gelu,
+            "gelu_new" | "gelu_pytorch_tanh" | "gelu_fast" | "gelu_python" => Self::GeluTanh,
+            "relu" => Self::Relu,
+            "silu" | "swish" => Self::Silu,
+            _ => return None,
+        })
+    }
+}
+
+/// How position ids are derived from the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PositionIds {
+    /// `0..seq_len` (BERT, DistilBERT, ELECTRA, ALBERT).
+    Absolute,
+    /// RoBERTa: `padding_idx + 1 + cumulative count of non-pad tokens`, `padding_idx` on pads.
+    PaddingOffset { padding_idx: i64 },
+}
+
+/// Everything needed to build an [`crate::Encoder`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncoderConfig {
+    pub vocab_size: usize,
+    /// Width of the embeddings; differs from `hidden_size` for ELECTRA and ALBERT, which then
+    /// project embeddings up to `hidden_size`.
+    pub embedding_size: usize,
+    pub hidden_size: usize,
+    pub num_hidden_layers: usize,
+    pub num_attention_heads: usize,
+    pub intermediate_size: usize,
+    pub activation: Activation,
+    pub layer_norm_eps: f64,
+    pub max_position_embeddings: usize,
+    /// 0 when the architecture has no token-type embeddings (DistilBERT).
+    pub type_vocab_size: usize,
+    pub position_ids: PositionIds,
+    pub hidden_dropout: f64,
+    pub attention_dropout: f64,
+    /// Project embeddings to `hidden_size` with a linear layer even when the sizes agree
+    /// (ALBERT always has `embedding_hidden_mapping_in`).
+    pub always_project: bool,
+    /// ALBERT parameter sharing: layers form `num_hidden_groups` groups of `inner_group_num`.
+    /// 0 means no sharing: one stored layer per step.
+    pub num_hidden_groups: usize,
+    pub inner_group_num: usize,
+    /// The checkpoint has a pooler (dense + tanh over the first token).
+    pub has_pooler: bool,
+    pub pad_token_id: i64,
+}
+
+impl EncoderConfig {
+    /// Whether embeddings go through a projection to `hidden_size`.
+    pub fn has_projection(&self) -> bool {
+        self.always_project || self.embedding_size != self.hidden_size
+    }
+
+    /// The same configuration with every dropout probability set to zero.
+    pub fn without_dropout(mut self) -> Self {
+        self.hidden_dropout = 0.0;
+        self.attention_dropout = 0.0;
+        self
+    }
+
+    /// Which stored layer runs at each step of the forward pass: the identity for most
+    /// architectures; for ALBERT, every group's layers repeated as its sharing dictates.
+    pub fn layer_schedule(&self) -> Vec<usize> {
+        if self.num_hidden_groups == 0 {
+            return (0..self.num_hidden_layers).collect();
+        }
+        let (groups, inner) = (self.num_hidden_groups, self.inner_group_num.max(1));
+        (0..self.num_hidden_layers)
+            .flat_map(|i| {
+                let group = i * groups / self.num_hidden_layers;
+                (0..inner).map(move |j| group * inner + j)
+            })
+            .collect()
+    }
+
+    /// Number of distinct layers stored.
+    pub fn stored_layers(&self) -> usize {
+        if self.num_hidden_groups == 0 {
+            self.num_hidden_layers
+        } else {
+            self.num_hidden_groups * self.inner_group_num.max(1)
+        }
+    }
+}
+
+/// Typed access to `config.json` keys with errors that name the file and key.
+pub struct HfConfig<'a> {
+    pub path: &'a Path,
+    pub map: &'a Map<String, Value>,
+}
+
+impl<'a> HfConfig<'a> {
+    pub fn new(path: &'a Path, json: &'a Value) -> Result<Self, ModelError> {
+        let map = json
+            .as_object()
+            .ok_or_else(|| ModelError::bad_config(path, "expected a JSON object"))?;
+        Ok(Self { path, map })
+    }
+
+    fn err(&self, key: &str, expected: &str) -> ModelError {
+        let found = match self.map.get(key) {
+            None => "nothing (key missing)".to_string(),
+            Some(v) => v.to_string(),
+        };
+        ModelError::bad_config(
+            self.path,
+            format!("key \"{key}\": expected {expected}, found {found}"),
+        )
+    }
+
+    pub fn usize(&self, key: &str) -> Result<usize, ModelError> {
+        self.map
+            .get(key)
+            .and_then(Value::as_u64)
+            .map(|v| v as usize)
+            .ok_or_else(|| self.err(key, "a non-negative integer"))
+    }
+
+    pub fn usize_or(&self, key: &str, default: usize) -> Result<usize, ModelError> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(default),
+            Some(_) => self.usize(key),
+        }
+    }
+
+    pub fn f64_or(&self, key: &str, default: f64) -> Result<f64, ModelError> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(default),
+            Some(v) => v.as_f64().ok_or_else(|| self.err(key, "a number")),
+        }
+    }
+
+    pub fn i64_or(&self, key: &str, default: i64) -> Result<i64, ModelError> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(default),
+            Some(v) => v.as_i64().ok_or_else(|| self.err(key, "an integer")),
+        }
+    }
+
+    pub fn activation(&self, key: &str, default: &str) -> Result<Activation, ModelError> {
+        let name = match self.map.get(key) {
+            None | Some(Value::Null) => default,
+            Some(Value::String(s)) => s.as_str(),
+            Some(_) => return Err(self.err(key, "an activation name")),
+        };
+        Activation::from_hf(name).ok_or_else(|| {
+            self.err(
+                key,
+                "one of gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu, silu, swish",
+            )
+        })
+    }
+
+    pub fn str_or(&self, key: &str, default: &'a str) -> &'a str {
+        self.map.get(key).and_then(Value::as_str).unwrap_or(default)
+    }
+}

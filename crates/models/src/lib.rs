@@ -1,0 +1,23 @@
+//! Transformer architectures as Burn modules, with the map between their parameter paths and
+//! Hugging Face checkpoint names. No task logic lives here.
+//!
+//! The BERT family (bert, roberta, distilbert, electra, xlm-roberta, camembert, albert) shares
+//! one post-LayerNorm [`Encoder`]; what differs between them (embeddings, position ids, layer
+//! sharing, parameter names) is data in [`EncoderConfig`] and an [`EncoderArchitecture`] found
+//! by `model_type` in the [`registry`].
+
+pub mod arch;
+pub mod config;
+pub mod encoder;
+pub mod error;
+pub mod layers;
+pub mod loader;
+pub mod registry;
+
+pub use config::{Activation, EncoderConfig, PositionIds};
+pub use encoder::{Encoder, EncoderInput, EncoderOutput};
+pub use error::ModelError;
+pub use loader::{
+    LoadOptions, LoadedEncoder, load_encoder, load_encoder_with, read_config, save_encoder,
+};
+pub use registry::{EncoderArchitecture, lookup, register, supported_model_types};

@@ -1,0 +1,127 @@
+//! Build an encoder from a model directory: `config.json` → [`EncoderConfig`] → Burn module →
+//! weights from safetensors.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use burn::tensor::backend::Backend;
+use serde_json::Value;
+use st_core::weights::{Checkpoint, LoadReport, WeightsError, load_into, save_safetensors};
+
+use crate::config::{EncoderConfig, HfConfig};
+use crate::{Encoder, EncoderArchitecture, ModelError, lookup};
+
+/// An encoder with the architecture and configuration it was built from.
+#[derive(Debug)]
+pub struct LoadedEncoder<B: Backend> {
+    pub encoder: Encoder<B>,
+    pub config: EncoderConfig,
+    pub arch: Arc<dyn EncoderArchitecture>,
+    pub report: LoadReport,
+}
+
+impl std::fmt::Debug for dyn EncoderArchitecture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EncoderArchitecture({})", self.model_type())
+    }
+}
+
+/// Read and parse `dir/config.json`.
+pub fn read_config(dir: &Path) -> Result<Value, ModelError> {
+    let path = dir.join("config.json");
+    if !path.is_file() {
+        return Err(ModelError::NoConfig {
+            dir: dir.to_path_buf(),
+        });
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| st_core::Error::io(&path, e))?;
+    serde_json::from_str(&text).map_err(|e| st_core::Error::Json { path, source: e }.into())
+}
+
+/// Options for [`load_encoder_with`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoadOptions {
+    /// Build the encoder with every dropout probability at zero (deterministic training-mode
+    /// forward passes, e.g. for gradient checks).
+    pub without_dropout: bool,
+}
+
+/// Load the encoder of `model_type` from a model directory.
+///
+/// Every encoder weight must be in the checkpoint (a missing one is an error naming it);
+/// checkpoint tensors the encoder does not use (a task head, say) are logged, as
+/// `transformers` does.
+pub fn load_encoder<B: Backend>(
+    model_type: &str,
+    dir: &Path,
+    device: &B::Device,
+) -> Result<LoadedEncoder<B>, ModelError> {
+    load_encoder_with(model_type, dir, device, LoadOptions::default())
+}
+
+/// [`load_encoder`] with options.
+pub fn load_encoder_with<B: Backend>(
+    model_type: &str,
+    dir: &Path,
+    device: &B::Device,
+    options: LoadOptions,
+) -> Result<LoadedEncoder<B>, ModelError> {
+    let arch = lookup(model_type)?;
+    let json = read_config(dir)?;
+    let config_path = dir.join("config.json");
+    let hf = HfConfig::new(&config_path, &json)?;
+    if let Some(found) = json.get("model_type").and_then(Value::as_str) {
+        let expected = lookup(found).ok().map(|a| a.model_type());
+        if expected != Some(arch.model_type()) {
+            tracing::warn!(
+                "model_type {model_type:?} was requested but {} says {found:?}",
+                config_path.display()
+            );
+        }
+    }
+    let mut config = arch.config(&hf)?;
+    if options.without_dropout {
+        config = config.without_dropout();
+    }
+    let checkpoint = Checkpoint::open(dir)?;
+    let map = arch.name_map(&config);
+    config.has_pooler = arch.pooler_weight().is_some_and(|name| {
+        let prefixed = format!("{}.{name}", map.base_model_prefix());
+        checkpoint.contains(name) || checkpoint.contains(&prefixed)
+    });
+    let encoder = Encoder::new(&config, device);
+    let (encoder, report) = load_into(encoder, &checkpoint, map.as_ref())?;
+    if !report.missing.is_empty() {
+        return Err(WeightsError::Missing {
+            names: report.missing.iter().map(|(_, hf)| hf.clone()).collect(),
+        }
+        .into());
+    }
+    if !report.unexpected.is_empty() {
+        tracing::info!(
+            "{} checkpoint tensor(s) not used by the {} encoder: {}",
+            report.unexpected.len(),
+            arch.model_type(),
+            report.unexpected.join(", ")
+        );
+    }
+    Ok(LoadedEncoder {
+        encoder,
+        config,
+        arch,
+        report,
+    })
+}
+
+/// Save an encoder's weights as `dir/model.safetensors` with base-model names (no prefix), as
+/// `transformers` saves a base model.
+pub fn save_encoder<B: Backend>(loaded: &LoadedEncoder<B>, dir: &Path) -> Result<(), ModelError> {
+    let map = loaded.arch.name_map(&loaded.config);
+    save_safetensors(
+        &loaded.encoder,
+        map.as_ref(),
+        false,
+        &dir.join(st_core::weights::SAFETENSORS_FILE),
+    )?;
+    Ok(())
+}

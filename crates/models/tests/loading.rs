@@ -1,0 +1,190 @@
+//! Loading and saving: registry lookups, round trips, and every bad-input case giving a clear
+//! error instead of a panic.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use st_core::backend::DefaultBackend as B;
+use st_core::weights::Checkpoint;
+use st_models::{ModelError, load_encoder, save_encoder, supported_model_types};
+
+/// Copy a fixture model directory (without its reference outputs) into a temporary directory.
+fn copy_fixture(name: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(model_dir(name)).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() != "reference.json" {
+            std::fs::copy(entry.path(), tmp.path().join(entry.file_name())).unwrap();
+        }
+    }
+    tmp
+}
+
+fn load_err(model_type: &str, dir: &Path) -> String {
+    let device = Default::default();
+    load_encoder::<B>(model_type, dir, &device)
+        .map(|_| ())
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn unknown_model_type_lists_the_supported_ones() {
+    let message = load_err("bort", &model_dir("bert"));
+    assert!(message.contains("\"bort\""), "{message}");
+    for model_type in [
+        "bert",
+        "roberta",
+        "distilbert",
+        "electra",
+        "xlmroberta",
+        "camembert",
+        "albert",
+    ] {
+        assert!(message.contains(model_type), "{message}");
+        assert!(supported_model_types().iter().any(|m| m == model_type));
+    }
+}
+
+#[test]
+fn directory_without_config_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let message = load_err("bert", tmp.path());
+    assert!(message.contains("no config.json"), "{message}");
+}
+
+#[test]
+fn truncated_safetensors_is_an_error() {
+    let tmp = copy_fixture("bert");
+    let path = tmp.path().join("model.safetensors");
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    let message = load_err("bert", tmp.path());
+    assert!(message.contains("model.safetensors"), "{message}");
+    assert!(message.contains("corrupt or truncated"), "{message}");
+}
+
+#[test]
+fn garbage_safetensors_is_an_error() {
+    let tmp = copy_fixture("bert");
+    std::fs::write(
+        tmp.path().join("model.safetensors"),
+        b"not a checkpoint at all",
+    )
+    .unwrap();
+    let message = load_err("bert", tmp.path());
+    assert!(message.contains("corrupt or truncated"), "{message}");
+}
+
+#[test]
+fn config_that_disagrees_with_the_weights_is_an_error() {
+    let tmp = copy_fixture("bert");
+    let path = tmp.path().join("config.json");
+    let mut config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let intermediate = config["intermediate_size"].as_u64().unwrap();
+    config["intermediate_size"] = (intermediate + 1).into();
+    std::fs::write(&path, config.to_string()).unwrap();
+    let message = load_err("bert", tmp.path());
+    assert!(
+        message.contains("does not match the model configuration"),
+        "{message}"
+    );
+    assert!(message.contains("intermediate.dense.weight"), "{message}");
+}
+
+#[test]
+fn bad_config_value_names_the_key() {
+    let tmp = copy_fixture("bert");
+    let path = tmp.path().join("config.json");
+    let mut config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    config["hidden_act"] = "swoosh".into();
+    std::fs::write(&path, config.to_string()).unwrap();
+    let message = load_err("bert", tmp.path());
+    assert!(
+        message.contains("hidden_act") && message.contains("swoosh"),
+        "{message}"
+    );
+}
+
+#[test]
+fn missing_encoder_weight_is_an_error_naming_it() {
+    let tmp = copy_fixture("bert");
+    let path = tmp.path().join("model.safetensors");
+    let checkpoint = Checkpoint::open(tmp.path()).unwrap();
+    let dropped = "encoder.layer.1.output.dense.weight";
+    let kept: Vec<(String, Vec<usize>, Vec<u8>)> = checkpoint
+        .names()
+        .filter(|n| *n != dropped)
+        .map(|n| {
+            let (shape, values) = checkpoint.tensor_f32(n).unwrap().unwrap();
+            (
+                n.to_string(),
+                shape,
+                values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            )
+        })
+        .collect();
+    drop(checkpoint);
+    let views: Vec<(String, safetensors::tensor::TensorView)> = kept
+        .iter()
+        .map(|(n, shape, bytes)| {
+            let view =
+                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), bytes)
+                    .unwrap();
+            (n.clone(), view)
+        })
+        .collect();
+    safetensors::serialize_to_file(views, None, &path).unwrap();
+    let message = load_err("bert", tmp.path());
+    assert!(message.contains(dropped), "{message}");
+}
+
+#[test]
+fn pickle_only_directory_is_refused_with_advice() {
+    let tmp = copy_fixture("bert");
+    std::fs::remove_file(tmp.path().join("model.safetensors")).unwrap();
+    std::fs::write(tmp.path().join("pytorch_model.bin"), b"pickle").unwrap();
+    let message = load_err("bert", tmp.path());
+    assert!(message.contains("never loaded"), "{message}");
+    assert!(message.contains("safe_serialization=True"), "{message}");
+}
+
+#[test]
+fn saved_encoder_has_hugging_face_names_and_values() {
+    for (fixture, model_type) in [
+        ("bert", "bert"),
+        ("distilbert", "distilbert"),
+        ("albert", "albert"),
+        ("electra", "electra"),
+    ] {
+        let device = Default::default();
+        let loaded = load_encoder::<B>(model_type, &model_dir(fixture), &device).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        save_encoder(&loaded, out.path()).unwrap();
+        let original = Checkpoint::open(&model_dir(fixture)).unwrap();
+        let saved = Checkpoint::open(out.path()).unwrap();
+        let saved_names: Vec<&str> = saved.names().collect();
+        let original_names: Vec<&str> = original
+            .names()
+            .filter(|n| !n.ends_with("position_ids"))
+            .collect();
+        assert_eq!(saved_names, original_names, "{fixture}: names differ");
+        for name in saved_names {
+            assert_eq!(
+                saved.tensor_f32(name).unwrap(),
+                original.tensor_f32(name).unwrap(),
+                "{fixture}: {name} differs"
+            );
+        }
+    }
+}
+
+#[test]
+fn model_error_is_an_error_type() {
+    fn is_error<E: std::error::Error>() {}
+    is_error::<ModelError>();
+}

@@ -1,0 +1,74 @@
+//! Project automation: `cargo xtask <command>`.
+//!
+//! - `fixtures`: regenerate the PyTorch reference fixtures under `fixtures/` with
+//!   `scripts/make_fixtures.py`, in a Python virtual environment outside the repository
+//!   (`$ST_VENV`, default `~/.cache/st-venv`), created and filled from
+//!   `scripts/requirements-fixtures.txt` when missing. Set `ST_MINILM_DIR` to also record the
+//!   real all-MiniLM-L6-v2 reference.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("fixtures") => fixtures(),
+        _ => Err("usage: cargo xtask fixtures".to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the repository")
+        .to_path_buf()
+}
+
+fn run(command: &mut Command) -> Result<(), String> {
+    eprintln!("xtask: running {command:?}");
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot start {command:?}: {e}"))?;
+    status
+        .success()
+        .then_some(())
+        .ok_or_else(|| format!("{command:?} failed with {status}"))
+}
+
+fn venv_dir() -> PathBuf {
+    std::env::var_os("ST_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").unwrap_or_else(|| ".".into());
+            Path::new(&home).join(".cache").join("st-venv")
+        })
+}
+
+fn fixtures() -> Result<(), String> {
+    let root = repo_root();
+    let venv = venv_dir();
+    let python = venv.join("bin").join("python");
+    if !python.is_file() {
+        run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+        run(Command::new(&python)
+            .args(["-m", "pip", "install", "-r"])
+            .arg(root.join("scripts/requirements-fixtures.txt")))?;
+    }
+    let mut command = Command::new(&python);
+    command
+        .arg(root.join("scripts/make_fixtures.py"))
+        .arg("--out")
+        .arg(root.join("fixtures"))
+        .env("HF_HUB_OFFLINE", "1");
+    if let Some(minilm) = std::env::var_os("ST_MINILM_DIR") {
+        command.arg("--minilm").arg(minilm);
+    }
+    run(&mut command)
+}
