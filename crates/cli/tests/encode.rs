@@ -40,7 +40,7 @@ fn json_lines(stdout: &str) -> Vec<Value> {
 /// Compare each text's token vectors with the reference batch's unpadded rows.
 fn check_against_reference(
     model_type: &str,
-    model_dir: &PathBuf,
+    model_dir: &std::path::Path,
     reference: &Value,
     tolerance: f32,
 ) {

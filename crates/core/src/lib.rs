@@ -6,6 +6,7 @@ pub mod args;
 pub mod backend;
 pub mod error;
 pub mod hub;
+pub mod staging;
 pub mod tokenizer;
 pub mod weights;
 

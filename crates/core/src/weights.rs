@@ -221,7 +221,7 @@ impl Checkpoint {
     }
 
     /// A tensor converted to `f32`, with its shape.
-    pub fn tensor_f32(&self, name: &str) -> Result<Option<(Vec<usize>, Vec<f32>)>, WeightsError> {
+    pub fn tensor_f32(&self, name: &str) -> Result<Option<HostTensor>, WeightsError> {
         let Some(entry) = self.entries.get(name) else {
             return Ok(None);
         };
@@ -232,7 +232,10 @@ impl Checkpoint {
             name: name.to_string(),
             dtype: entry.dtype,
         })?;
-        Ok(Some((entry.shape.clone(), values)))
+        Ok(Some(HostTensor {
+            shape: entry.shape.clone(),
+            values,
+        }))
     }
 
     /// Whether base-model keys carry `prefix.` in this checkpoint (task checkpoints) or not
@@ -428,7 +431,7 @@ pub fn load_into<B: Backend, M: Module<B>>(
         if linear {
             torch_shape.reverse();
         }
-        let Some((shape, values)) = checkpoint.tensor_f32(&key)? else {
+        let Some(HostTensor { shape, values }) = checkpoint.tensor_f32(&key)? else {
             report.missing.push((param.full_path(), key));
             continue;
         };
@@ -491,7 +494,7 @@ pub fn save_safetensors<B: Backend, M: Module<B>>(
         path: path.to_path_buf(),
         message,
     };
-    let mut tensors: Vec<(String, OwnedTensor)> = Vec::new();
+    let mut tensors: Vec<(String, HostTensor)> = Vec::new();
     let mut seen = HashMap::new();
     for param in module.collect(None, None, false) {
         let key = full_hf_key(map, &param, with_prefix);
@@ -517,7 +520,7 @@ pub fn save_safetensors<B: Backend, M: Module<B>>(
                 param.full_path()
             )));
         }
-        tensors.push((key, OwnedTensor { shape, values }));
+        tensors.push((key, HostTensor { shape, values }));
     }
     let metadata = HashMap::from([("format".to_string(), "pt".to_string())]);
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -542,12 +545,14 @@ fn tempfile_in(dir: &Path, target: &Path) -> Result<PathBuf, WeightsError> {
     Ok(dir.join(format!(".{name}.{}.tmp", std::process::id())))
 }
 
-struct OwnedTensor {
-    shape: Vec<usize>,
-    values: Vec<f32>,
+/// An `f32` tensor in host memory, row-major, in PyTorch layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostTensor {
+    pub shape: Vec<usize>,
+    pub values: Vec<f32>,
 }
 
-impl safetensors::View for OwnedTensor {
+impl safetensors::View for HostTensor {
     fn dtype(&self) -> Dtype {
         Dtype::F32
     }

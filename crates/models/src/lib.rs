@@ -19,5 +19,6 @@ pub use encoder::{Encoder, EncoderInput, EncoderOutput};
 pub use error::ModelError;
 pub use loader::{
     LoadOptions, LoadedEncoder, load_encoder, load_encoder_with, read_config, save_encoder,
+    save_pretrained,
 };
 pub use registry::{EncoderArchitecture, lookup, register, supported_model_types};

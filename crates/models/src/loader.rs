@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use burn::tensor::backend::Backend;
 use serde_json::Value;
+use st_core::args::Args;
+use st_core::staging::StagedDir;
 use st_core::weights::{Checkpoint, LoadReport, WeightsError, load_into, save_safetensors};
 
 use crate::config::{EncoderConfig, HfConfig};
@@ -111,6 +113,42 @@ pub fn load_encoder_with<B: Backend>(
         arch,
         report,
     })
+}
+
+/// Tokenizer and configuration files copied from the source directory by [`save_pretrained`].
+const CARRIED_FILES: [&str; 8] = [
+    "config.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "vocab.txt",
+    "vocab.json",
+    "merges.txt",
+    "added_tokens.json",
+];
+
+/// Save a complete model directory that loads back here and in Python `transformers`:
+/// `model.safetensors` (Hugging Face names), `config.json` and the tokenizer files from
+/// `source_dir` (the directory the encoder was loaded from), and `model_args.json`. The
+/// directory is written to a staging directory and renamed into place when complete.
+pub fn save_pretrained<B: Backend, A: Args>(
+    loaded: &LoadedEncoder<B>,
+    source_dir: &Path,
+    args: &A,
+    output_dir: &Path,
+) -> Result<(), ModelError> {
+    let io = |path: &Path, e: std::io::Error| ModelError::from(st_core::Error::io(path, e));
+    let staged = StagedDir::new(output_dir).map_err(|e| io(output_dir, e))?;
+    save_encoder(loaded, staged.path())?;
+    for file in CARRIED_FILES {
+        let from = source_dir.join(file);
+        if from.is_file() {
+            std::fs::copy(&from, staged.path().join(file)).map_err(|e| io(&from, e))?;
+        }
+    }
+    args.save(staged.path())
+        .map_err(|e| ModelError::from(st_core::Error::from(e)))?;
+    staged.commit().map_err(|e| io(output_dir, e))
 }
 
 /// Save an encoder's weights as `dir/model.safetensors` with base-model names (no prefix), as

@@ -116,29 +116,13 @@ fn missing_encoder_weight_is_an_error_naming_it() {
     let path = tmp.path().join("model.safetensors");
     let checkpoint = Checkpoint::open(tmp.path()).unwrap();
     let dropped = "encoder.layer.1.output.dense.weight";
-    let kept: Vec<(String, Vec<usize>, Vec<u8>)> = checkpoint
+    let kept: Vec<(String, st_core::weights::HostTensor)> = checkpoint
         .names()
         .filter(|n| *n != dropped)
-        .map(|n| {
-            let (shape, values) = checkpoint.tensor_f32(n).unwrap().unwrap();
-            (
-                n.to_string(),
-                shape,
-                values.iter().flat_map(|v| v.to_le_bytes()).collect(),
-            )
-        })
+        .map(|n| (n.to_string(), checkpoint.tensor_f32(n).unwrap().unwrap()))
         .collect();
     drop(checkpoint);
-    let views: Vec<(String, safetensors::tensor::TensorView)> = kept
-        .iter()
-        .map(|(n, shape, bytes)| {
-            let view =
-                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), bytes)
-                    .unwrap();
-            (n.clone(), view)
-        })
-        .collect();
-    safetensors::serialize_to_file(views, None, &path).unwrap();
+    safetensors::serialize_to_file(kept, None, &path).unwrap();
     let message = load_err("bert", tmp.path());
     assert!(message.contains(dropped), "{message}");
 }
@@ -187,4 +171,48 @@ fn saved_encoder_has_hugging_face_names_and_values() {
 fn model_error_is_an_error_type() {
     fn is_error<E: std::error::Error>() {}
     is_error::<ModelError>();
+}
+
+#[test]
+fn save_pretrained_round_trips_weights_tokenizer_and_args() {
+    use st_core::args::{Args, ModelArgs};
+    let device = Default::default();
+    let source = model_dir("roberta");
+    let loaded = load_encoder::<B>("roberta", &source, &device).unwrap();
+    let mut args = ModelArgs::default();
+    args.max_seq_length = 16;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("saved");
+    st_models::save_pretrained(&loaded, &source, &args, &out).unwrap();
+    for file in [
+        "model.safetensors",
+        "config.json",
+        "tokenizer.json",
+        "model_args.json",
+    ] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+    // Nothing but the saved directory is left behind (no staging directories).
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+
+    let mut reloaded_args = ModelArgs::default();
+    assert!(reloaded_args.load_from_dir(&out).unwrap());
+    assert_eq!(reloaded_args.max_seq_length, 16);
+
+    let reloaded = load_encoder::<B>("roberta", &out, &device).unwrap();
+    let reference = reference("roberta");
+    let case = &reference["batch"];
+    let input = |dev: &_| st_models::EncoderInput::<B> {
+        input_ids: int_matrix(&case["input_ids"], dev),
+        attention_mask: int_matrix(&case["attention_mask"], dev),
+        token_type_ids: None,
+        position_ids: None,
+    };
+    let a = values(loaded.encoder.forward(input(&device)).last_hidden_state);
+    let b = values(reloaded.encoder.forward(input(&device)).last_hidden_state);
+    assert_eq!(a, b);
+
+    // Saving again over an existing directory replaces it atomically.
+    st_models::save_pretrained(&reloaded, &out, &args, &out).unwrap();
+    assert!(out.join("model.safetensors").is_file());
 }

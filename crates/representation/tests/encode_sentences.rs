@@ -183,3 +183,69 @@ fn real_minilm_matches_pytorch_for_every_strategy() {
     let json: Value = serde_json::from_str(&text).unwrap();
     check_all_strategies(&dir, &reference(&json), 1e-4);
 }
+
+/// A hub id resolved offline from a Hugging Face cache laid out on disk, with the saved
+/// `model_args.json` loaded automatically.
+#[test]
+fn hub_id_from_the_cache_with_saved_args() {
+    use st_core::args::{Args, ModelArgs};
+    use st_core::hub::HubOptions;
+    use st_representation::RepresentationOptions;
+
+    let cache = tempfile::tempdir().unwrap();
+    let repo = cache.path().join("models--tiny-org--tiny-bert");
+    let commit = "0123456789abcdef0123456789abcdef01234567";
+    let snapshot = repo.join("snapshots").join(commit);
+    std::fs::create_dir_all(repo.join("refs")).unwrap();
+    std::fs::write(repo.join("refs/main"), commit).unwrap();
+    std::fs::create_dir_all(&snapshot).unwrap();
+    for file in [
+        "config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "vocab.txt",
+    ] {
+        std::fs::copy(
+            fixtures().join("models/bert").join(file),
+            snapshot.join(file),
+        )
+        .unwrap();
+    }
+    let mut saved = ModelArgs::default();
+    saved.max_seq_length = 5;
+    saved.save(&snapshot).unwrap();
+
+    let options = RepresentationOptions {
+        hub: HubOptions {
+            cache_dir: Some(cache.path().to_path_buf()),
+            offline: Some(true),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let model = RepresentationModel::new("bert", "tiny-org/tiny-bert", options).unwrap();
+    assert_eq!(model.args().max_seq_length, 5, "model_args.json was loaded");
+    let out = model
+        .encode_sentences(
+            &["a sentence that is longer than five tokens"],
+            CombineStrategy::None,
+        )
+        .unwrap();
+    assert_eq!(
+        out[0].input_ids.len(),
+        5,
+        "truncated at the saved max_seq_length"
+    );
+
+    let missing = RepresentationOptions {
+        hub: HubOptions {
+            cache_dir: Some(cache.path().to_path_buf()),
+            offline: Some(true),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let err = RepresentationModel::new("bert", "tiny-org/not-there", missing).unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("models--tiny-org--not-there"), "{message}");
+}
