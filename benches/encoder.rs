@@ -1,0 +1,132 @@
+//! Throughput of the pieces every task uses, on the default backend:
+//! tokenisation with the real BERT WordPiece vocabulary (parallel and single-threaded), and
+//! the forward pass of a MiniLM-L6-sized encoder (6 layers, hidden 384, 12 heads) at
+//! sequence length 128, batch 1 and 8. Run with `cargo bench -p st-benches`.
+
+use std::path::PathBuf;
+
+use burn::tensor::{Int, Tensor};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use st_core::backend::DefaultBackend as B;
+use st_core::tokenizer::{Padding, SpecialTokens, TextInput, Tokenizer, TokenizerOptions};
+use st_models::{Activation, Encoder, EncoderConfig, EncoderInput, PositionIds};
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+}
+
+fn sentences(n: usize) -> Vec<String> {
+    let words = [
+        "the",
+        "model",
+        "reads",
+        "a",
+        "sentence",
+        "about",
+        "markets",
+        "weather",
+        "and",
+        "football",
+        "while",
+        "tokenizers",
+        "split",
+        "unbelievably",
+        "long",
+        "words",
+    ];
+    (0..n)
+        .map(|i| {
+            (0..12 + i % 20)
+                .map(|j| words[(i * 7 + j * 3) % words.len()])
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+fn tokenisation(c: &mut Criterion) {
+    let tokenizer = Tokenizer::from_dir(
+        &fixtures().join("tokenizers/wordpiece"),
+        &TokenizerOptions {
+            do_lower_case: true,
+            special_tokens: SpecialTokens::Bert,
+            ignore_tokenizer_json: true,
+        },
+    )
+    .expect("WordPiece vocabulary in fixtures/");
+    let texts = sentences(2000);
+    let inputs: Vec<TextInput> = texts.iter().map(|t| TextInput::Single(t)).collect();
+    let mut group = c.benchmark_group("tokenise 2000 texts");
+    group.throughput(Throughput::Elements(texts.len() as u64));
+    group.bench_function("parallel", |b| {
+        b.iter(|| {
+            tokenizer
+                .encode_batch(&inputs, 128, Padding::Longest)
+                .unwrap()
+        })
+    });
+    let single = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    group.bench_function("single thread", |b| {
+        b.iter(|| {
+            single.install(|| {
+                tokenizer
+                    .encode_batch(&inputs, 128, Padding::Longest)
+                    .unwrap()
+            })
+        })
+    });
+    group.finish();
+}
+
+fn minilm_sized() -> EncoderConfig {
+    EncoderConfig {
+        vocab_size: 30522,
+        embedding_size: 384,
+        hidden_size: 384,
+        num_hidden_layers: 6,
+        num_attention_heads: 12,
+        intermediate_size: 1536,
+        activation: Activation::Gelu,
+        layer_norm_eps: 1e-12,
+        max_position_embeddings: 512,
+        type_vocab_size: 2,
+        position_ids: PositionIds::Absolute,
+        hidden_dropout: 0.1,
+        attention_dropout: 0.1,
+        always_project: false,
+        num_hidden_groups: 0,
+        inner_group_num: 0,
+        has_pooler: true,
+        pad_token_id: 0,
+    }
+}
+
+fn encoder_forward(c: &mut Criterion) {
+    let device = Default::default();
+    let encoder = Encoder::<B>::new(&minilm_sized(), &device);
+    let mut group = c.benchmark_group("MiniLM-L6-sized forward, seq 128");
+    group.sample_size(10);
+    for batch in [1usize, 8] {
+        let ids: Vec<i64> = (0..batch * 128)
+            .map(|i| 1000 + (i as i64 * 37) % 20000)
+            .collect();
+        let input = || EncoderInput::<B> {
+            input_ids: Tensor::<B, 1, Int>::from_ints(ids.as_slice(), &device)
+                .reshape([batch, 128]),
+            attention_mask: Tensor::<B, 2, Int>::ones([batch, 128], &device),
+            token_type_ids: None,
+            position_ids: None,
+        };
+        group.throughput(Throughput::Elements(batch as u64));
+        group.bench_function(format!("batch {batch}"), |b| {
+            b.iter(|| encoder.forward(input()).last_hidden_state.into_data())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, tokenisation, encoder_forward);
+criterion_main!(benches);

@@ -1,0 +1,1 @@
+//! Criterion benchmarks live in `encoder.rs`; this library is empty.
