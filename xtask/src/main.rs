@@ -1,7 +1,9 @@
 //! Project automation: `cargo xtask <command>`.
 //!
-//! - `fixtures`: regenerate the PyTorch reference fixtures under `fixtures/` with
-//!   `scripts/make_fixtures.py`, in a Python virtual environment outside the repository
+//! - `fixtures`: regenerate the reference fixtures under `fixtures/` — models, tokenizers and
+//!   PyTorch outputs (`scripts/make_fixtures.py`), metrics (`scripts/make_metric_fixtures.py`,
+//!   scikit-learn / seqeval / the SQuAD script) and training (`scripts/make_train_fixtures.py`,
+//!   schedules, optimisers, clipping) — in a Python virtual environment outside the repository
 //!   (`$ST_VENV`, default `~/.cache/st-venv`), created and filled from
 //!   `scripts/requirements-fixtures.txt` when missing. Set `ST_MINILM_DIR` to also record the
 //!   real all-MiniLM-L6-v2 reference.
@@ -61,14 +63,21 @@ fn fixtures() -> Result<(), String> {
             .args(["-m", "pip", "install", "-r"])
             .arg(root.join("scripts/requirements-fixtures.txt")))?;
     }
-    let mut command = Command::new(&python);
-    command
+    let mut models = Command::new(&python);
+    models
         .arg(root.join("scripts/make_fixtures.py"))
         .arg("--out")
         .arg(root.join("fixtures"))
         .env("HF_HUB_OFFLINE", "1");
     if let Some(minilm) = std::env::var_os("ST_MINILM_DIR") {
-        command.arg("--minilm").arg(minilm);
+        models.arg("--minilm").arg(minilm);
     }
-    run(&mut command)
+    run(&mut models)?;
+    for script in ["make_metric_fixtures.py", "make_train_fixtures.py"] {
+        run(Command::new(&python)
+            .arg(root.join("scripts").join(script))
+            .current_dir(&root)
+            .env("HF_HUB_OFFLINE", "1"))?;
+    }
+    Ok(())
 }

@@ -38,6 +38,12 @@ pub enum Error {
     /// The requested device/backend is not available.
     #[error(transparent)]
     Backend(#[from] crate::backend::BackendError),
+    /// A metric could not be computed.
+    #[error(transparent)]
+    Metric(#[from] crate::metrics::MetricError),
+    /// Training could not start or continue.
+    #[error(transparent)]
+    Train(#[from] crate::train::TrainError),
     /// Anything else, with a message that names the problem.
     #[error("{0}")]
     Other(String),

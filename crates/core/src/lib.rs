@@ -6,8 +6,10 @@ pub mod args;
 pub mod backend;
 pub mod error;
 pub mod hub;
+pub mod metrics;
 pub mod staging;
 pub mod tokenizer;
+pub mod train;
 pub mod weights;
 
 pub use error::{Error, Result};

@@ -65,6 +65,26 @@ impl StagedDir {
     }
 }
 
+impl StagedDir {
+    /// Move the finished files into `target`, which may hold other things (an `output_dir`
+    /// with checkpoints): each file replaces the one of the same name by an atomic rename;
+    /// everything else in `target` is kept.
+    pub fn commit_into(mut self) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.target)?;
+        for entry in std::fs::read_dir(&self.staging)? {
+            let entry = entry?;
+            let destination = self.target.join(entry.file_name());
+            if entry.file_type()?.is_dir() && destination.exists() {
+                std::fs::remove_dir_all(&destination)?;
+            }
+            std::fs::rename(entry.path(), destination)?;
+        }
+        std::fs::remove_dir(&self.staging)?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
 impl Drop for StagedDir {
     fn drop(&mut self) {
         if !self.committed {
@@ -102,6 +122,23 @@ mod tests {
         staged.commit().unwrap();
         assert!(target.join("new.txt").exists());
         assert!(!target.join("old.txt").exists());
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn commit_into_keeps_other_entries() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("outputs");
+        std::fs::create_dir_all(target.join("checkpoint-2")).unwrap();
+        std::fs::write(target.join("model.safetensors"), "old").unwrap();
+        let staged = StagedDir::new(&target).unwrap();
+        std::fs::write(staged.path().join("model.safetensors"), "new").unwrap();
+        staged.commit_into().unwrap();
+        assert!(target.join("checkpoint-2").is_dir());
+        assert_eq!(
+            std::fs::read_to_string(target.join("model.safetensors")).unwrap(),
+            "new"
+        );
         assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
     }
 }

@@ -179,8 +179,10 @@ fn save_pretrained_round_trips_weights_tokenizer_and_args() {
     let device = Default::default();
     let source = model_dir("roberta");
     let loaded = load_encoder::<B>("roberta", &source, &device).unwrap();
-    let mut args = ModelArgs::default();
-    args.max_seq_length = 16;
+    let args = ModelArgs {
+        max_seq_length: 16,
+        ..Default::default()
+    };
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("saved");
     st_models::save_pretrained(&loaded, &source, &args, &out).unwrap();

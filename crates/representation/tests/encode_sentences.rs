@@ -211,8 +211,10 @@ fn hub_id_from_the_cache_with_saved_args() {
         )
         .unwrap();
     }
-    let mut saved = ModelArgs::default();
-    saved.max_seq_length = 5;
+    let saved = ModelArgs {
+        max_seq_length: 5,
+        ..Default::default()
+    };
     saved.save(&snapshot).unwrap();
 
     let options = RepresentationOptions {
