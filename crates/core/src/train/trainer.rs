@@ -40,7 +40,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::TrainError;
 use super::groups::{GroupDefaults, parameter_groups};
 use super::optim::{GroupedOptimizer, OptimizerConfig, clip_coefficient, global_grad_norm};
-use super::schedule::Schedule;
+use super::schedule::{LrScheduler, Schedule};
 use super::task::{EvalResults, Task};
 use crate::args::ModelArgs;
 use crate::staging::StagedDir;
@@ -301,7 +301,8 @@ pub fn train<B: AutodiffBackend, T: Task<B>>(
     };
     let groups = parameter_groups(&names, args, defaults)?;
     let mut optimizer = GroupedOptimizer::<B::InnerBackend>::new(optimizer_config, groups);
-    let base_lrs: Vec<f64> = optimizer.groups().iter().map(|g| g.lr).collect();
+    let mut scheduler =
+        LrScheduler::new(schedule, optimizer.groups().iter().map(|g| g.lr).collect());
     let trained: HashSet<ParamId> = optimizer
         .groups()
         .iter()
@@ -320,7 +321,6 @@ pub fn train<B: AutodiffBackend, T: Task<B>>(
         best: None,
         counter: 0,
     };
-    let mut lrs = base_lrs.clone();
     let epochs_bar = progress_bar(epochs as u64, args.silent, "Epoch {pos}/{len} {wide_bar}");
 
     for epoch in 0..epochs {
@@ -359,10 +359,9 @@ pub fn train<B: AutodiffBackend, T: Task<B>>(
             } else {
                 1.0
             };
-            for (lr, base) in lrs.iter_mut().zip(&base_lrs) {
-                *lr = schedule.lr(*base, global_step);
-            }
+            let lrs = scheduler.lrs();
             model = optimizer.step(model, grads, &lrs, scale);
+            scheduler.advance();
             global_step += 1;
 
             if every(global_step, args.logging_steps) {
