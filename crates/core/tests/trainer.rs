@@ -9,13 +9,15 @@ use std::path::Path;
 
 use burn::backend::Autodiff;
 use burn::module::Module;
-use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::nn::{Dropout, DropoutConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::backend::Backend;
 use burn::tensor::{ElementConversion, Tensor};
 use st_core::args::{CustomParameterGroup, ModelArgs};
 use st_core::backend::DefaultBackend;
 use st_core::train::{EvalResults, Task, TrainError, TrainOptions, train};
-use st_core::weights::{HfName, NameMap, NamedParameter, named_parameters, save_safetensors};
+use st_core::weights::{
+    Checkpoint, HfName, NameMap, NamedParameter, load_into, named_parameters, save_safetensors,
+};
 
 type AB = Autodiff<DefaultBackend>;
 
@@ -31,19 +33,26 @@ fn rng_lock() -> std::sync::MutexGuard<'static, ()> {
 #[derive(Module, Debug)]
 struct Regressor<B: Backend> {
     norm: LayerNorm<B>,
+    dropout: Dropout,
     dense: Linear<B>,
 }
 
 impl<B: Backend> Regressor<B> {
     fn new(device: &B::Device) -> Self {
+        Self::with_dropout(device, 0.0)
+    }
+
+    fn with_dropout(device: &B::Device, prob: f64) -> Self {
         Self {
             norm: LayerNormConfig::new(4).init(device),
+            dropout: DropoutConfig::new(prob).init(),
             dense: LinearConfig::new(4, 1).init(device),
         }
     }
 
     fn forward(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
-        self.dense.forward(self.norm.forward(x))
+        self.dense
+            .forward(self.dropout.forward(self.norm.forward(x)))
     }
 }
 
@@ -401,4 +410,48 @@ fn bad_arguments_fail_before_training() {
         1,
         "nothing written"
     );
+}
+
+#[test]
+fn resuming_from_a_checkpoint_ends_with_the_same_weights() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut task = RegressionTask::new(32);
+    let settings = |dir: &str| ModelArgs {
+        no_save: false,
+        num_train_epochs: 3,
+        save_steps: 3,
+        ..args(&tmp.path().join(dir))
+    };
+    let _rng = rng_lock();
+    let device = Default::default();
+    AB::seed(&device, 7);
+    // Dropout makes the run depend on the random stream, which resuming must replay.
+    let initial = Regressor::<AB>::with_dropout(&device, 0.2);
+    let (uninterrupted, full) = train(
+        &mut task,
+        initial,
+        &settings("full"),
+        &TrainOptions::default(),
+        &device,
+    )
+    .unwrap();
+
+    // checkpoint-6 is the second batch of the second epoch (4 steps per epoch).
+    let checkpoint = tmp.path().join("full/outputs/checkpoint-6");
+    assert!(checkpoint.join("trainer_state.json").is_file());
+    assert!(checkpoint.join("optimizer.safetensors").is_file());
+    // A directory name that says nothing about the step: the state comes from the file.
+    let renamed = tmp.path().join("saved-run");
+    std::fs::rename(&checkpoint, &renamed).unwrap();
+    let fresh = Regressor::<AB>::with_dropout(&device, 0.2);
+    let (model, _) = load_into(fresh, &Checkpoint::open(&renamed).unwrap(), &Names).unwrap();
+    let options = TrainOptions {
+        resume_from: Some(renamed),
+        ..Default::default()
+    };
+    let (resumed, output) =
+        train(&mut task, model, &settings("resumed"), &options, &device).unwrap();
+    assert_eq!(output.global_step, full.global_step);
+    assert_eq!(weights(&resumed), weights(&uninterrupted));
+    assert_eq!(output.training_loss, full.training_loss);
 }

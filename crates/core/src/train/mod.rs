@@ -5,6 +5,7 @@ pub mod groups;
 pub mod optim;
 pub mod schedule;
 pub mod task;
+pub mod tensorboard;
 pub mod trainer;
 
 use std::path::{Path, PathBuf};

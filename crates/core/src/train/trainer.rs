@@ -27,7 +27,7 @@
 //!
 //! Every checkpoint is written to a staging directory and renamed into place when complete.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -36,10 +36,13 @@ use burn::optim::{GradientsAccumulator, GradientsParams};
 use burn::tensor::ElementConversion;
 use burn::tensor::backend::AutodiffBackend;
 use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
 
 use super::TrainError;
 use super::groups::{GroupDefaults, parameter_groups};
-use super::optim::{GroupedOptimizer, OptimizerConfig, clip_coefficient, global_grad_norm};
+use super::optim::{
+    GroupedOptimizer, OPTIMIZER_FILE, OptimizerConfig, clip_coefficient, global_grad_norm,
+};
 use super::schedule::{LrScheduler, Schedule};
 use super::task::{EvalResults, Task};
 use crate::args::ModelArgs;
@@ -51,6 +54,10 @@ pub struct TrainOptions {
     /// Stop after this many optimiser steps (Simple Transformers' LM/seq2seq `max_steps`);
     /// `None` trains for `num_train_epochs`.
     pub max_steps: Option<usize>,
+    /// Continue the run saved in this checkpoint directory (its `trainer_state.json` and
+    /// `optimizer.safetensors`). The model passed to [`train`] must have been loaded from the
+    /// same checkpoint.
+    pub resume_from: Option<PathBuf>,
 }
 
 /// What `train_model` returns in Python: the global step, and either the mean training loss
@@ -64,6 +71,30 @@ pub struct TrainOutput {
     pub progress: Vec<EvalResults>,
     /// Whether early stopping ended training.
     pub stopped_early: bool,
+}
+
+/// File holding the loop's progress in a checkpoint.
+pub const TRAINER_STATE_FILE: &str = "trainer_state.json";
+
+/// Everything besides weights and optimiser moments that a resumed run needs to continue
+/// exactly where the checkpoint was written. Read from this file, never from directory names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainerState {
+    pub global_step: usize,
+    /// The epoch in progress (0-based).
+    pub epoch: usize,
+    /// Batches of that epoch already used.
+    pub batches_done: usize,
+    /// The shuffling generator as it was at the start of that epoch.
+    pub epoch_rng: ShuffleRng,
+    pub tr_loss: f64,
+    pub logging_loss: f64,
+    pub best_metric: Option<f64>,
+    pub early_stopping_counter: usize,
+    pub progress: Vec<EvalResults>,
+    pub scheduler: LrScheduler,
+    /// Batches whose gradients were accumulated but not yet applied.
+    pub pending_batches: usize,
 }
 
 /// Check the arguments before anything is trained or written.
@@ -102,7 +133,7 @@ fn is_non_empty_dir(path: &Path) -> bool {
 
 /// SplitMix64: a tiny, fully specified generator, so that shuffling is reproducible across
 /// platforms and versions and its state (one `u64`) is trivial to checkpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShuffleRng(pub u64);
 
 impl ShuffleRng {
@@ -123,56 +154,56 @@ impl ShuffleRng {
     }
 }
 
-/// Early stopping as Simple Transformers' classification model does it (see module docs).
-#[derive(Debug, Clone, PartialEq)]
-struct EarlyStopping {
-    best: Option<f64>,
-    counter: usize,
-}
-
 enum Verdict {
     Improved,
     NoImprovement,
     Stop,
 }
 
-impl EarlyStopping {
-    fn judge(&mut self, value: f64, args: &ModelArgs, counts: bool) -> Verdict {
-        let Some(best) = self.best else {
-            self.best = Some(value);
-            return Verdict::Improved;
-        };
-        let improved = if args.early_stopping_metric_minimize {
-            best - value > args.early_stopping_delta
-        } else {
-            value - best > args.early_stopping_delta
-        };
-        if improved {
-            self.best = Some(value);
-            self.counter = 0;
-            return Verdict::Improved;
-        }
-        if !(args.use_early_stopping && counts) {
-            return Verdict::NoImprovement;
-        }
-        if self.counter < args.early_stopping_patience {
-            self.counter += 1;
-            tracing::info!(
-                "no improvement in {} for {} evaluation(s) (patience {})",
-                args.early_stopping_metric,
-                self.counter,
-                args.early_stopping_patience
-            );
-            Verdict::NoImprovement
-        } else {
-            tracing::info!(
-                "patience of {} reached without improvement in {}: stopping early",
-                args.early_stopping_patience,
-                args.early_stopping_metric
-            );
-            Verdict::Stop
-        }
+/// Early stopping as Simple Transformers' classification model does it (see module docs);
+/// the best value and the patience counter live in the resumable [`TrainerState`].
+fn judge(state: &mut TrainerState, value: f64, args: &ModelArgs, counts: bool) -> Verdict {
+    let Some(best) = state.best_metric else {
+        state.best_metric = Some(value);
+        return Verdict::Improved;
+    };
+    let improved = if args.early_stopping_metric_minimize {
+        best - value > args.early_stopping_delta
+    } else {
+        value - best > args.early_stopping_delta
+    };
+    if improved {
+        state.best_metric = Some(value);
+        state.early_stopping_counter = 0;
+        return Verdict::Improved;
     }
+    if !(args.use_early_stopping && counts) {
+        return Verdict::NoImprovement;
+    }
+    if state.early_stopping_counter < args.early_stopping_patience {
+        state.early_stopping_counter += 1;
+        tracing::info!(
+            "no improvement in {} for {} evaluation(s) (patience {})",
+            args.early_stopping_metric,
+            state.early_stopping_counter,
+            args.early_stopping_patience
+        );
+        Verdict::NoImprovement
+    } else {
+        tracing::info!(
+            "patience of {} reached without improvement in {}: stopping early",
+            args.early_stopping_patience,
+            args.early_stopping_metric
+        );
+        Verdict::Stop
+    }
+}
+
+/// The seed for batch `counter` of a seeded run: dropout masks then depend only on
+/// (`manual_seed`, batch), so a resumed run draws exactly what the uninterrupted one did.
+fn batch_seed(seed: u64, counter: u64) -> u64 {
+    let mut rng = ShuffleRng(seed ^ counter.wrapping_mul(0xD6E8_FEB8_6659_FD93));
+    rng.next_u64()
 }
 
 /// Write `eval_results.txt`: sorted `key = value` lines, as Python.
@@ -226,34 +257,6 @@ enum Landing {
     Merge,
 }
 
-/// Save the model (unless `no_save`) and, with results, `eval_results.txt` into `dir`.
-fn save_checkpoint<B: AutodiffBackend, T: Task<B>>(
-    task: &T,
-    model: &T::Model,
-    dir: &Path,
-    results: Option<&EvalResults>,
-    args: &ModelArgs,
-    landing: Landing,
-) -> Result<(), TrainError> {
-    if args.no_save {
-        if let Some(results) = results {
-            std::fs::create_dir_all(dir).map_err(|e| TrainError::io(dir, e))?;
-            write_eval_results(dir, results)?;
-        }
-        return Ok(());
-    }
-    let staged = StagedDir::new(dir).map_err(|e| TrainError::io(dir, e))?;
-    task.save(model, staged.path())?;
-    if let Some(results) = results {
-        write_eval_results(staged.path(), results)?;
-    }
-    match landing {
-        Landing::Replace => staged.commit(),
-        Landing::Merge => staged.commit_into(),
-    }
-    .map_err(|e| TrainError::io(dir, e))
-}
-
 fn progress_bar(len: u64, silent: bool, template: &str) -> ProgressBar {
     if silent {
         return ProgressBar::hidden();
@@ -278,10 +281,15 @@ pub fn train<B: AutodiffBackend, T: Task<B>>(
     if n == 0 {
         return Err(TrainError::NoTrainData);
     }
-    if let Some(seed) = args.manual_seed {
-        B::seed(device, seed);
+    if args.fp16 {
+        tracing::info!("fp16 is set but the CPU backends compute in f32; fp16 is ignored");
     }
-    let mut rng = ShuffleRng(args.manual_seed.unwrap_or(0x5EED));
+    if let Some(project) = &args.wandb_project {
+        tracing::info!(
+            "wandb_project {project:?}: runs are logged to TensorBoard; sync them with \
+             `wandb sync --sync-tensorboard <tensorboard_dir>`"
+        );
+    }
     let batches_per_epoch = n.div_ceil(args.train_batch_size);
     let accumulation = args.gradient_accumulation_steps;
     let (t_total, epochs) = match options.max_steps {
@@ -291,229 +299,318 @@ pub fn train<B: AutodiffBackend, T: Task<B>>(
             args.num_train_epochs,
         ),
     };
-    let schedule = Schedule::from_args(args, t_total)?;
     let optimizer_config = OptimizerConfig::from_args(args)?;
     let clip = matches!(optimizer_config, OptimizerConfig::AdamW { .. });
-    let names = task.named_parameters(&model);
+    let named = task.named_parameters(&model);
     let defaults = GroupDefaults {
         lr: args.learning_rate,
         weight_decay: optimizer_config.default_weight_decay(args),
     };
-    let groups = parameter_groups(&names, args, defaults)?;
+    let groups = parameter_groups(&named, args, defaults)?;
     let mut optimizer = GroupedOptimizer::<B::InnerBackend>::new(optimizer_config, groups);
-    let mut scheduler =
-        LrScheduler::new(schedule, optimizer.groups().iter().map(|g| g.lr).collect());
+    let scheduler = LrScheduler::new(
+        Schedule::from_args(args, t_total)?,
+        optimizer.groups().iter().map(|g| g.lr).collect(),
+    );
+    let mut state = TrainerState {
+        global_step: 0,
+        epoch: 0,
+        batches_done: 0,
+        epoch_rng: ShuffleRng(args.manual_seed.unwrap_or(0x5EED)),
+        tr_loss: 0.0,
+        logging_loss: 0.0,
+        best_metric: None,
+        early_stopping_counter: 0,
+        progress: Vec::new(),
+        scheduler,
+        pending_batches: 0,
+    };
+    if let Some(dir) = &options.resume_from {
+        state = read_state(dir)?;
+        let ids = named.iter().map(|p| (p.hf_name.clone(), p.id)).collect();
+        optimizer.load_state(&ids, &dir.join(OPTIMIZER_FILE), device)?;
+        tracing::info!(
+            "resuming from {} at step {} (epoch {}, batch {})",
+            dir.display(),
+            state.global_step,
+            state.epoch + 1,
+            state.batches_done
+        );
+    }
     let trained: HashSet<ParamId> = optimizer
         .groups()
         .iter()
         .flat_map(|g| g.ids.iter().copied())
         .collect();
-    let is_trained = |id: &ParamId| trained.contains(id);
-
-    let output_dir = PathBuf::from(&args.output_dir);
-    let mut model = model;
-    let mut accumulator = GradientsAccumulator::new();
-    let mut pending = 0usize;
-    let mut global_step = 0usize;
-    let (mut tr_loss, mut logging_loss) = (0.0f64, 0.0f64);
-    let mut progress: Vec<EvalResults> = Vec::new();
-    let mut stopping = EarlyStopping {
-        best: None,
-        counter: 0,
+    let mut run = Run {
+        task,
+        args,
+        optimizer,
+        names: named.iter().map(|p| (p.id, p.hf_name.clone())).collect(),
+        trained,
+        clip,
+        state,
+        output_dir: PathBuf::from(&args.output_dir),
     };
-    let epochs_bar = progress_bar(epochs as u64, args.silent, "Epoch {pos}/{len} {wide_bar}");
+    run.train(model, epochs, batches_per_epoch, options.max_steps, device)
+}
 
-    for epoch in 0..epochs {
-        let mut order: Vec<usize> = (0..n).collect();
-        rng.shuffle(&mut order);
-        let steps_bar = progress_bar(
-            batches_per_epoch as u64,
-            args.silent,
-            "Running epoch {pos}/{len} {wide_bar} {msg}",
-        );
-        for indices in order.chunks(args.train_batch_size) {
-            let batch = task.train_batch(indices, device);
-            let loss = task.loss(&model, batch);
-            let current_loss: f64 = loss.clone().into_scalar().elem();
-            let loss = if accumulation > 1 {
-                loss.div_scalar(accumulation as f64)
-            } else {
-                loss
-            };
-            tr_loss += current_loss / accumulation as f64;
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            accumulator.accumulate(&model, grads);
-            pending += 1;
-            steps_bar.inc(1);
-            steps_bar.set_message(format!("loss {current_loss:.4}"));
-            if pending < accumulation {
-                continue;
-            }
-            pending = 0;
-            let grads = accumulator.grads();
-            let scale = if clip {
-                clip_coefficient(
-                    global_grad_norm(&model, &grads, &is_trained),
-                    args.max_grad_norm,
-                )
-            } else {
-                1.0
-            };
-            let lrs = scheduler.lrs();
-            model = optimizer.step(model, grads, &lrs, scale);
-            scheduler.advance();
-            global_step += 1;
+fn read_state(dir: &Path) -> Result<TrainerState, TrainError> {
+    let path = dir.join(TRAINER_STATE_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| TrainError::io(&path, e))?;
+    let state: TrainerState = serde_json::from_str(&text)
+        .map_err(|e| TrainError::Task(format!("{}: invalid trainer state: {e}", path.display())))?;
+    if state.pending_batches > 0 {
+        return Err(TrainError::Task(format!(
+            "{} was written with {} batch(es) of a gradient accumulation pending (an epoch \
+             end that is not a multiple of gradient_accumulation_steps); resume from a \
+             checkpoint-<step> directory instead",
+            dir.display(),
+            state.pending_batches
+        )));
+    }
+    Ok(state)
+}
 
-            if every(global_step, args.logging_steps) {
-                let mean = (tr_loss - logging_loss) / args.logging_steps as f64;
-                tracing::info!(step = global_step, lr = lrs[0], loss = mean, "training");
-                logging_loss = tr_loss;
-            }
-            if every(global_step, args.save_steps) {
-                let dir = output_dir.join(format!("checkpoint-{global_step}"));
-                save_checkpoint(task, &model, &dir, None, args, Landing::Replace)?;
-            }
-            let eval_now = args.evaluate_during_training
-                && every(global_step, args.evaluate_during_training_steps);
-            if eval_now {
-                let dir = output_dir.join(format!("checkpoint-{global_step}"));
-                let verdict = evaluate_and_record(
-                    task,
-                    &model,
-                    args,
-                    global_step,
-                    current_loss,
-                    &mut progress,
-                    &mut stopping,
-                    true,
-                    &dir,
-                )?;
-                if matches!(verdict, Verdict::Stop) {
-                    return finish(task, model, args, global_step, tr_loss, progress, true);
+/// One training run: the task, the optimiser and everything a checkpoint must restore.
+struct Run<'a, B: AutodiffBackend, T: Task<B>> {
+    task: &'a mut T,
+    args: &'a ModelArgs,
+    optimizer: GroupedOptimizer<B::InnerBackend>,
+    names: HashMap<ParamId, String>,
+    trained: HashSet<ParamId>,
+    clip: bool,
+    state: TrainerState,
+    output_dir: PathBuf,
+}
+
+impl<B: AutodiffBackend, T: Task<B>> Run<'_, B, T> {
+    fn train(
+        &mut self,
+        mut model: T::Model,
+        epochs: usize,
+        batches_per_epoch: usize,
+        max_steps: Option<usize>,
+        device: &B::Device,
+    ) -> Result<(T::Model, TrainOutput), TrainError> {
+        let args = self.args;
+        let n = self.task.num_train_examples();
+        let accumulation = args.gradient_accumulation_steps;
+        let mut accumulator = GradientsAccumulator::new();
+        let epochs_bar = progress_bar(epochs as u64, args.silent, "Epoch {pos}/{len} {wide_bar}");
+        epochs_bar.set_position(self.state.epoch as u64);
+        let first_epoch = self.state.epoch;
+        for epoch in first_epoch..epochs {
+            self.state.epoch = epoch;
+            let mut rng = self.state.epoch_rng;
+            let mut order: Vec<usize> = (0..n).collect();
+            rng.shuffle(&mut order);
+            let skip = self.state.batches_done;
+            let steps_bar = progress_bar(
+                batches_per_epoch as u64,
+                args.silent,
+                "Running epoch {pos}/{len} {wide_bar} {msg}",
+            );
+            steps_bar.set_position(skip as u64);
+            for (index, indices) in order.chunks(args.train_batch_size).enumerate().skip(skip) {
+                if let Some(seed) = args.manual_seed {
+                    let counter = (epoch * batches_per_epoch + index) as u64;
+                    B::seed(device, batch_seed(seed, counter));
+                }
+                let batch = self.task.train_batch(indices, device);
+                let loss = self.task.loss(&model, batch);
+                let current_loss: f64 = loss.clone().into_scalar().elem();
+                let loss = if accumulation > 1 {
+                    loss.div_scalar(accumulation as f64)
+                } else {
+                    loss
+                };
+                self.state.tr_loss += current_loss / accumulation as f64;
+                let grads = GradientsParams::from_grads(loss.backward(), &model);
+                accumulator.accumulate(&model, grads);
+                self.state.pending_batches += 1;
+                self.state.batches_done = index + 1;
+                steps_bar.inc(1);
+                steps_bar.set_message(format!("loss {current_loss:.4}"));
+                if self.state.pending_batches < accumulation {
+                    continue;
+                }
+                model = self.step(model, accumulator.grads());
+                if self.after_step(&model, current_loss)? {
+                    return self.finish(model, true);
+                }
+                if max_steps.is_some_and(|max| self.state.global_step >= max) {
+                    return self.finish(model, false);
                 }
             }
-            if options.max_steps.is_some_and(|max| global_step >= max) {
-                return finish(task, model, args, global_step, tr_loss, progress, false);
+            steps_bar.finish_and_clear();
+            epochs_bar.inc(1);
+
+            // The next epoch starts from here; an epoch-end checkpoint resumes there.
+            self.state.epoch = epoch + 1;
+            self.state.batches_done = 0;
+            self.state.epoch_rng = rng;
+            let dir = self.output_dir.join(format!(
+                "checkpoint-{}-epoch-{}",
+                self.state.global_step,
+                epoch + 1
+            ));
+            if args.save_model_every_epoch {
+                self.checkpoint(&model, &dir, None, Landing::Replace)?;
+            }
+            if args.evaluate_during_training && args.evaluate_each_epoch {
+                let counts = args.early_stopping_consider_epochs;
+                if let Verdict::Stop = self.evaluate(&model, &dir, self.state.tr_loss, counts)? {
+                    return self.finish(model, true);
+                }
             }
         }
-        steps_bar.finish_and_clear();
-        epochs_bar.inc(1);
+        epochs_bar.finish_and_clear();
+        self.finish(model, false)
+    }
 
-        let epoch_number = epoch + 1;
-        let dir = output_dir.join(format!("checkpoint-{global_step}-epoch-{epoch_number}"));
-        if args.save_model_every_epoch {
-            save_checkpoint(task, &model, &dir, None, args, Landing::Replace)?;
-        }
-        if args.evaluate_during_training && args.evaluate_each_epoch {
-            let verdict = evaluate_and_record(
-                task,
-                &model,
-                args,
-                global_step,
-                tr_loss,
-                &mut progress,
-                &mut stopping,
-                args.early_stopping_consider_epochs,
-                &dir,
-            )?;
-            if matches!(verdict, Verdict::Stop) {
-                return finish(task, model, args, global_step, tr_loss, progress, true);
-            }
-        }
-    }
-    epochs_bar.finish_and_clear();
-    finish(task, model, args, global_step, tr_loss, progress, false)
-}
-
-/// Evaluate, append a progress row, save the eval checkpoint and the best model, and judge
-/// early stopping (`counts`: whether this evaluation may stop training).
-#[allow(clippy::too_many_arguments)]
-fn evaluate_and_record<B: AutodiffBackend, T: Task<B>>(
-    task: &mut T,
-    model: &T::Model,
-    args: &ModelArgs,
-    global_step: usize,
-    train_loss: f64,
-    progress: &mut Vec<EvalResults>,
-    stopping: &mut EarlyStopping,
-    counts: bool,
-    checkpoint_dir: &Path,
-) -> Result<Verdict, TrainError> {
-    let results = task.evaluate(model)?;
-    let value =
-        *results
-            .get(&args.early_stopping_metric)
-            .ok_or_else(|| TrainError::UnknownMetric {
-                metric: args.early_stopping_metric.clone(),
-                available: results.keys().cloned().collect(),
-            })?;
-    if args.evaluate_during_training_verbose {
-        tracing::info!(step = global_step, ?results, "evaluation");
-    }
-    if args.save_eval_checkpoints {
-        save_checkpoint(
-            task,
-            model,
-            checkpoint_dir,
-            Some(&results),
-            args,
-            Landing::Replace,
-        )?;
-    }
-    let mut row = results.clone();
-    row.insert("global_step".into(), global_step as f64);
-    row.insert("train_loss".into(), train_loss);
-    progress.push(row);
-    if !args.no_save || Path::new(&args.output_dir).exists() {
-        std::fs::create_dir_all(&args.output_dir)
-            .map_err(|e| TrainError::io(Path::new(&args.output_dir), e))?;
-        write_progress(
-            &Path::new(&args.output_dir).join("training_progress_scores.csv"),
-            progress,
-        )?;
-    }
-    let verdict = stopping.judge(value, args, counts);
-    if matches!(verdict, Verdict::Improved) && args.save_best_model {
-        save_checkpoint(
-            task,
-            model,
-            Path::new(&args.best_model_dir),
-            Some(&results),
-            args,
-            Landing::Replace,
-        )?;
-    }
-    Ok(verdict)
-}
-
-fn finish<B: AutodiffBackend, T: Task<B>>(
-    task: &T,
-    model: T::Model,
-    args: &ModelArgs,
-    global_step: usize,
-    tr_loss: f64,
-    progress: Vec<EvalResults>,
-    stopped_early: bool,
-) -> Result<(T::Model, TrainOutput), TrainError> {
-    save_checkpoint(
-        task,
-        &model,
-        Path::new(&args.output_dir),
-        None,
-        args,
-        Landing::Merge,
-    )?;
-    let output = TrainOutput {
-        global_step,
-        training_loss: if global_step > 0 {
-            tr_loss / global_step as f64
+    /// Clip, apply the optimiser with the scheduled learning rates, advance the schedule.
+    fn step(&mut self, model: T::Model, grads: GradientsParams) -> T::Model {
+        self.state.pending_batches = 0;
+        let scale = if self.clip {
+            let trained = &self.trained;
+            let norm = global_grad_norm(&model, &grads, &|id| trained.contains(id));
+            clip_coefficient(norm, self.args.max_grad_norm)
         } else {
-            0.0
-        },
-        progress,
-        stopped_early,
-    };
-    Ok((model, output))
+            1.0
+        };
+        let lrs = self.state.scheduler.lrs();
+        let model = self.optimizer.step(model, grads, &lrs, scale);
+        self.state.scheduler.advance();
+        self.state.global_step += 1;
+        model
+    }
+
+    /// Logging, step checkpoints and step evaluations; `true` when early stopping fired.
+    fn after_step(&mut self, model: &T::Model, current_loss: f64) -> Result<bool, TrainError> {
+        let args = self.args;
+        let step = self.state.global_step;
+        if every(step, args.logging_steps) {
+            let mean = (self.state.tr_loss - self.state.logging_loss) / args.logging_steps as f64;
+            let lr = self.state.scheduler.lrs().first().copied().unwrap_or(0.0);
+            tracing::info!(step, lr, loss = mean, "training");
+            self.state.logging_loss = self.state.tr_loss;
+        }
+        let dir = self.output_dir.join(format!("checkpoint-{step}"));
+        if every(step, args.save_steps) {
+            self.checkpoint(model, &dir, None, Landing::Replace)?;
+        }
+        let evaluate =
+            args.evaluate_during_training && every(step, args.evaluate_during_training_steps);
+        Ok(evaluate
+            && matches!(
+                self.evaluate(model, &dir, current_loss, true)?,
+                Verdict::Stop
+            ))
+    }
+
+    /// Evaluate, append a progress row, save the eval checkpoint and the best model, and
+    /// judge early stopping (`counts`: whether this evaluation may stop training).
+    fn evaluate(
+        &mut self,
+        model: &T::Model,
+        checkpoint_dir: &Path,
+        train_loss: f64,
+        counts: bool,
+    ) -> Result<Verdict, TrainError> {
+        let args = self.args;
+        let results = self.task.evaluate(model)?;
+        let value =
+            *results
+                .get(&args.early_stopping_metric)
+                .ok_or_else(|| TrainError::UnknownMetric {
+                    metric: args.early_stopping_metric.clone(),
+                    available: results.keys().cloned().collect(),
+                })?;
+        if args.evaluate_during_training_verbose {
+            tracing::info!(step = self.state.global_step, ?results, "evaluation");
+        }
+        let mut row = results.clone();
+        row.insert("global_step".into(), self.state.global_step as f64);
+        row.insert("train_loss".into(), train_loss);
+        self.state.progress.push(row);
+        let verdict = judge(&mut self.state, value, args, counts);
+        if args.save_eval_checkpoints {
+            self.checkpoint(model, checkpoint_dir, Some(&results), Landing::Replace)?;
+        }
+        if !args.no_save || self.output_dir.exists() {
+            std::fs::create_dir_all(&self.output_dir)
+                .map_err(|e| TrainError::io(&self.output_dir, e))?;
+            write_progress(
+                &self.output_dir.join("training_progress_scores.csv"),
+                &self.state.progress,
+            )?;
+        }
+        if matches!(verdict, Verdict::Improved) && args.save_best_model {
+            let best = PathBuf::from(&args.best_model_dir);
+            self.checkpoint(model, &best, Some(&results), Landing::Replace)?;
+        }
+        Ok(verdict)
+    }
+
+    /// Save the model (unless `no_save`), `eval_results.txt` with results, and — with
+    /// `save_optimizer_and_scheduler` — what resuming needs.
+    fn checkpoint(
+        &self,
+        model: &T::Model,
+        dir: &Path,
+        results: Option<&EvalResults>,
+        landing: Landing,
+    ) -> Result<(), TrainError> {
+        let args = self.args;
+        if args.no_save {
+            if let Some(results) = results {
+                std::fs::create_dir_all(dir).map_err(|e| TrainError::io(dir, e))?;
+                write_eval_results(dir, results)?;
+            }
+            return Ok(());
+        }
+        let staged = StagedDir::new(dir).map_err(|e| TrainError::io(dir, e))?;
+        self.task.save(model, staged.path())?;
+        if let Some(results) = results {
+            write_eval_results(staged.path(), results)?;
+        }
+        if args.save_optimizer_and_scheduler && landing == Landing::Replace {
+            self.optimizer
+                .save_state(&self.names, &staged.path().join(OPTIMIZER_FILE))?;
+            let path = staged.path().join(TRAINER_STATE_FILE);
+            let json = serde_json::to_string_pretty(&self.state)
+                .map_err(|e| TrainError::Task(format!("trainer state: {e}")))?;
+            std::fs::write(&path, json).map_err(|e| TrainError::io(&path, e))?;
+        }
+        match landing {
+            Landing::Replace => staged.commit(),
+            Landing::Merge => staged.commit_into(),
+        }
+        .map_err(|e| TrainError::io(dir, e))
+    }
+
+    /// Save the final model into `output_dir` and report.
+    fn finish(
+        &mut self,
+        model: T::Model,
+        stopped_early: bool,
+    ) -> Result<(T::Model, TrainOutput), TrainError> {
+        let output_dir = self.output_dir.clone();
+        self.checkpoint(&model, &output_dir, None, Landing::Merge)?;
+        let step = self.state.global_step;
+        let output = TrainOutput {
+            global_step: step,
+            training_loss: if step > 0 {
+                self.state.tr_loss / step as f64
+            } else {
+                0.0
+            },
+            progress: std::mem::take(&mut self.state.progress),
+            stopped_early,
+        };
+        Ok((model, output))
+    }
 }
 
 /// The mean loss over `values`, for tasks computing `eval_loss`.
@@ -549,13 +646,22 @@ mod tests {
             early_stopping_delta: 0.1,
             ..Default::default()
         };
-        let mut stopping = EarlyStopping {
-            best: None,
-            counter: 0,
+        let mut state = TrainerState {
+            global_step: 0,
+            epoch: 0,
+            batches_done: 0,
+            epoch_rng: ShuffleRng(0),
+            tr_loss: 0.0,
+            logging_loss: 0.0,
+            best_metric: None,
+            early_stopping_counter: 0,
+            progress: vec![],
+            scheduler: LrScheduler::new(Schedule::Constant, vec![1.0]),
+            pending_batches: 0,
         };
         let verdicts: Vec<&str> = [1.0, 0.95, 0.5, 0.45, 0.6, 0.41]
             .iter()
-            .map(|&v| match stopping.judge(v, &args, true) {
+            .map(|&v| match judge(&mut state, v, &args, true) {
                 Verdict::Improved => "improved",
                 Verdict::NoImprovement => "no",
                 Verdict::Stop => "stop",
