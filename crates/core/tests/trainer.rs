@@ -14,6 +14,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{ElementConversion, Tensor};
 use st_core::args::{CustomParameterGroup, ModelArgs};
 use st_core::backend::DefaultBackend;
+use st_core::metrics::{Metric, Metrics};
 use st_core::train::{EvalResults, Task, TrainError, TrainOptions, train};
 use st_core::weights::{
     Checkpoint, HfName, NameMap, NamedParameter, load_into, named_parameters, save_safetensors,
@@ -77,6 +78,8 @@ struct RegressionTask {
     with_eval: bool,
     /// When set, evaluation reports these `eval_loss` values in turn instead of computing one.
     scripted: Option<RefCell<Vec<f64>>>,
+    /// User metrics, `fn(&labels, &predictions) -> f64`, reported next to `eval_loss`.
+    extra: Metrics<f64, f64>,
 }
 
 impl RegressionTask {
@@ -101,6 +104,7 @@ impl RegressionTask {
             y,
             with_eval: true,
             scripted: None,
+            extra: Metrics::new(),
         }
     }
 
@@ -150,7 +154,15 @@ impl Task<AB> for RegressionTask {
             Some(values) => values.borrow_mut().remove(0),
             None => self.mse(model),
         };
-        Ok(EvalResults::from([("eval_loss".to_string(), eval_loss)]))
+        let mut results = EvalResults::from([("eval_loss".to_string(), eval_loss)]);
+        if !self.extra.is_empty() {
+            let indices: Vec<usize> = (0..self.x.len()).collect();
+            let (x, _) = self.tensors(&indices, &Default::default());
+            let preds: Vec<f64> = values(model.forward(x)).iter().map(|&v| v as f64).collect();
+            let labels: Vec<f64> = self.y.iter().map(|&v| v as f64).collect();
+            results.extend(self.extra.evaluate(&labels, &preds));
+        }
+        Ok(results)
     }
 
     fn named_parameters(&self, model: &Self::Model) -> Vec<NamedParameter> {
@@ -166,6 +178,7 @@ impl Task<AB> for RegressionTask {
 fn args(output: &Path) -> ModelArgs {
     ModelArgs {
         output_dir: output.join("outputs").to_string_lossy().into_owned(),
+        tensorboard_dir: Some(output.join("runs").to_string_lossy().into_owned()),
         best_model_dir: output
             .join("outputs/best_model")
             .to_string_lossy()
@@ -195,6 +208,7 @@ fn run(
     task: &mut RegressionTask,
     args: &ModelArgs,
 ) -> (Regressor<AB>, st_core::train::TrainOutput) {
+    let _rng = rng_lock();
     let device = Default::default();
     AB::seed(&device, 7);
     let model = Regressor::<AB>::new(&device);
@@ -330,6 +344,20 @@ fn checkpoints_and_progress_follow_python_layout() {
         );
     }
     assert!(out.join("checkpoint-4/eval_results.txt").is_file());
+    let events: Vec<_> = std::fs::read_dir(tmp.path().join("runs"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("events.out.tfevents.")
+        })
+        .collect();
+    assert_eq!(events.len(), 1, "one TensorBoard event file");
+    assert!(
+        events[0].metadata().unwrap().len() > 100,
+        "scalars were written"
+    );
     assert!(
         out.join("model.safetensors").is_file(),
         "final model in output_dir"
@@ -354,7 +382,10 @@ fn bad_arguments_fail_before_training() {
     let tmp = tempfile::tempdir().unwrap();
     let device = Default::default();
     let check = |task: &mut RegressionTask, args: ModelArgs, expected: &str| {
-        let model = Regressor::<AB>::new(&device);
+        let model = {
+            let _rng = rng_lock();
+            Regressor::<AB>::new(&device)
+        };
         let err = train(task, model, &args, &TrainOptions::default(), &device).unwrap_err();
         assert!(err.to_string().contains(expected), "{err}");
     };
@@ -454,4 +485,55 @@ fn resuming_from_a_checkpoint_ends_with_the_same_weights() {
     assert_eq!(output.global_step, full.global_step);
     assert_eq!(weights(&resumed), weights(&uninterrupted));
     assert_eq!(output.training_loss, full.training_loss);
+}
+
+#[test]
+fn a_user_metric_can_drive_early_stopping() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut task = RegressionTask::new(32);
+    let max_error = |labels: &[f64], preds: &[f64]| {
+        labels
+            .iter()
+            .zip(preds)
+            .map(|(l, p)| (l - p).abs())
+            .fold(0.0, f64::max)
+    };
+    task.extra.push(Metric::new("max_error", max_error));
+    let settings = ModelArgs {
+        evaluate_during_training: true,
+        evaluate_during_training_steps: 4,
+        early_stopping_metric: "max_error".into(),
+        use_early_stopping: true,
+        num_train_epochs: 4,
+        ..args(tmp.path())
+    };
+    let (_, output) = run(&mut task, &settings);
+    assert!(!output.progress.is_empty());
+    assert!(
+        output
+            .progress
+            .iter()
+            .all(|row| row.contains_key("max_error"))
+    );
+
+    let unknown = ModelArgs {
+        early_stopping_metric: "max_eror".into(),
+        ..settings
+    };
+    let device = Default::default();
+    let _rng = rng_lock();
+    let model = Regressor::<AB>::new(&device);
+    let err = train(
+        &mut task,
+        model,
+        &unknown,
+        &TrainOptions::default(),
+        &device,
+    )
+    .unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("max_eror") && message.contains("max_error"),
+        "{message}"
+    );
 }

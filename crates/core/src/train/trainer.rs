@@ -10,7 +10,9 @@
 //! - with AdamW, gradients are clipped to `max_grad_norm` by their global norm (PyTorch's
 //!   `clip_grad_norm_`) before each step; Python does not clip for Adafactor, nor do we;
 //! - every `logging_steps` optimiser steps the learning rate and the mean loss since the last
-//!   log are reported; every `save_steps` a `checkpoint-{step}/` is written;
+//!   log go to `tracing` and to TensorBoard (`tensorboard_dir`, default `runs/<date>_<host>`,
+//!   scalars `lr` and `loss`; evaluation results as `eval_<metric>`); every `save_steps` a
+//!   `checkpoint-{step}/` is written;
 //! - with `evaluate_during_training`, every `evaluate_during_training_steps` steps (and at each
 //!   epoch end if `evaluate_each_epoch`) the model is evaluated, `training_progress_scores.csv`
 //!   rewritten, the best model saved to `best_model_dir`, and early stopping applied;
@@ -45,6 +47,7 @@ use super::optim::{
 };
 use super::schedule::{LrScheduler, Schedule};
 use super::task::{EvalResults, Task};
+use super::tensorboard::{SummaryWriter, default_log_dir};
 use crate::args::ModelArgs;
 use crate::staging::StagedDir;
 
@@ -342,9 +345,16 @@ pub fn train<B: AutodiffBackend, T: Task<B>>(
         .iter()
         .flat_map(|g| g.ids.iter().copied())
         .collect();
+    let log_dir = args
+        .tensorboard_dir
+        .as_ref()
+        .map(PathBuf::from)
+        .unwrap_or_else(default_log_dir);
+    let tensorboard = SummaryWriter::new(&log_dir).map_err(|e| TrainError::io(&log_dir, e))?;
     let mut run = Run {
         task,
         args,
+        tensorboard,
         optimizer,
         names: named.iter().map(|p| (p.id, p.hf_name.clone())).collect(),
         trained,
@@ -376,6 +386,7 @@ fn read_state(dir: &Path) -> Result<TrainerState, TrainError> {
 struct Run<'a, B: AutodiffBackend, T: Task<B>> {
     task: &'a mut T,
     args: &'a ModelArgs,
+    tensorboard: SummaryWriter,
     optimizer: GroupedOptimizer<B::InnerBackend>,
     names: HashMap<ParamId, String>,
     trained: HashSet<ParamId>,
@@ -492,8 +503,18 @@ impl<B: AutodiffBackend, T: Task<B>> Run<'_, B, T> {
         let step = self.state.global_step;
         if every(step, args.logging_steps) {
             let mean = (self.state.tr_loss - self.state.logging_loss) / args.logging_steps as f64;
+            // Python logs `scheduler.get_last_lr()` after `scheduler.step()`: the first
+            // group's rate for the next step.
             let lr = self.state.scheduler.lrs().first().copied().unwrap_or(0.0);
             tracing::info!(step, lr, loss = mean, "training");
+            let log_dir = self.tensorboard.path().to_path_buf();
+            let io = |e| TrainError::io(&log_dir, e);
+            self.tensorboard
+                .add_scalar("lr", lr, step as u64)
+                .map_err(io)?;
+            self.tensorboard
+                .add_scalar("loss", mean, step as u64)
+                .map_err(io)?;
             self.state.logging_loss = self.state.tr_loss;
         }
         let dir = self.output_dir.join(format!("checkpoint-{step}"));
@@ -530,6 +551,11 @@ impl<B: AutodiffBackend, T: Task<B>> Run<'_, B, T> {
         if args.evaluate_during_training_verbose {
             tracing::info!(step = self.state.global_step, ?results, "evaluation");
         }
+        let step = self.state.global_step as u64;
+        self.tensorboard
+            .add_scalars_flat("eval_", &results, step)
+            .and_then(|()| self.tensorboard.flush())
+            .map_err(|e| TrainError::io(self.tensorboard.path(), e))?;
         let mut row = results.clone();
         row.insert("global_step".into(), self.state.global_step as f64);
         row.insert("train_loss".into(), train_loss);
@@ -596,6 +622,9 @@ impl<B: AutodiffBackend, T: Task<B>> Run<'_, B, T> {
         model: T::Model,
         stopped_early: bool,
     ) -> Result<(T::Model, TrainOutput), TrainError> {
+        self.tensorboard
+            .flush()
+            .map_err(|e| TrainError::io(self.tensorboard.path(), e))?;
         let output_dir = self.output_dir.clone();
         self.checkpoint(&model, &output_dir, None, Landing::Merge)?;
         let step = self.state.global_step;
