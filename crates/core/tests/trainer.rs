@@ -537,3 +537,18 @@ fn a_user_metric_can_drive_early_stopping() {
         "{message}"
     );
 }
+
+#[test]
+fn max_steps_overrides_epochs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut task = RegressionTask::new(32);
+    let _rng = rng_lock();
+    let device = Default::default();
+    let options = TrainOptions {
+        max_steps: Some(6),
+        ..Default::default()
+    };
+    let model = Regressor::<AB>::new(&device);
+    let (_, output) = train(&mut task, model, &args(tmp.path()), &options, &device).unwrap();
+    assert_eq!(output.global_step, 6);
+}
