@@ -73,9 +73,16 @@ fn fixtures() -> Result<(), String> {
         models.arg("--minilm").arg(minilm);
     }
     run(&mut models)?;
-    for script in ["make_metric_fixtures.py", "make_train_fixtures.py"] {
+    // make_fixtures.py rewrites fixtures/README.md; the classification script appends to it.
+    for (script, out) in [
+        ("make_classification_fixtures.py", "fixtures/classification"),
+        ("make_metric_fixtures.py", "fixtures/metrics"),
+        ("make_train_fixtures.py", "fixtures/train"),
+    ] {
         run(Command::new(&python)
             .arg(root.join("scripts").join(script))
+            .arg("--out")
+            .arg(root.join(out))
             .current_dir(&root)
             .env("HF_HUB_OFFLINE", "1"))?;
     }

@@ -18,7 +18,7 @@ pub use config::{Activation, EncoderConfig, PositionIds};
 pub use encoder::{Encoder, EncoderInput, EncoderOutput};
 pub use error::ModelError;
 pub use loader::{
-    LoadOptions, LoadedEncoder, load_encoder, load_encoder_with, read_config, save_encoder,
-    save_pretrained,
+    LoadOptions, LoadedEncoder, encoder_config, load_encoder, load_encoder_with, read_config,
+    save_encoder, save_pretrained,
 };
 pub use registry::{EncoderArchitecture, lookup, register, supported_model_types};

@@ -48,6 +48,30 @@ pub struct LoadOptions {
     pub without_dropout: bool,
 }
 
+/// The architecture registered for `model_type` and the [`EncoderConfig`] read from
+/// `dir/config.json` (with `has_pooler` false: callers decide), plus the raw JSON for
+/// task-specific keys (`id2label`, dropout settings…).
+pub fn encoder_config(
+    model_type: &str,
+    dir: &Path,
+) -> Result<(Arc<dyn EncoderArchitecture>, EncoderConfig, Value), ModelError> {
+    let arch = lookup(model_type)?;
+    let json = read_config(dir)?;
+    let config_path = dir.join("config.json");
+    let hf = HfConfig::new(&config_path, &json)?;
+    if let Some(found) = json.get("model_type").and_then(Value::as_str) {
+        let expected = lookup(found).ok().map(|a| a.model_type());
+        if expected != Some(arch.model_type()) {
+            tracing::warn!(
+                "model_type {model_type:?} was requested but {} says {found:?}",
+                config_path.display()
+            );
+        }
+    }
+    let config = arch.config(&hf)?;
+    Ok((arch, config, json))
+}
+
 /// Load the encoder of `model_type` from a model directory.
 ///
 /// Every encoder weight must be in the checkpoint (a missing one is an error naming it);
@@ -68,20 +92,7 @@ pub fn load_encoder_with<B: Backend>(
     device: &B::Device,
     options: LoadOptions,
 ) -> Result<LoadedEncoder<B>, ModelError> {
-    let arch = lookup(model_type)?;
-    let json = read_config(dir)?;
-    let config_path = dir.join("config.json");
-    let hf = HfConfig::new(&config_path, &json)?;
-    if let Some(found) = json.get("model_type").and_then(Value::as_str) {
-        let expected = lookup(found).ok().map(|a| a.model_type());
-        if expected != Some(arch.model_type()) {
-            tracing::warn!(
-                "model_type {model_type:?} was requested but {} says {found:?}",
-                config_path.display()
-            );
-        }
-    }
-    let mut config = arch.config(&hf)?;
+    let (arch, mut config, _) = encoder_config(model_type, dir)?;
     if options.without_dropout {
         config = config.without_dropout();
     }
