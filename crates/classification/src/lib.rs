@@ -2,13 +2,34 @@
 //! `MultiLabelClassificationModel`): heads equal to `transformers`'
 //! `*ForSequenceClassification` for every BERT-family encoder, and their losses.
 //!
-//! Status: the heads, their Hugging Face name maps and the losses are here and checked against
-//! PyTorch; the `ClassificationModel` API (train/eval/predict, data files, CLI) is being built.
+//! ```no_run
+//! use st_classification::{ClassificationModel, Example};
+//! use st_core::metrics::Metrics;
+//! let mut model = ClassificationModel::new("bert", "path/to/model", Default::default())?;
+//! let train = [Example::new("great film", 1), Example::new("dull plot", 0)];
+//! model.train_model(&train, None, Metrics::new())?;
+//! let (result, outputs, wrong) = model.eval_model(&train, &Metrics::new())?;
+//! let (predictions, raw_outputs) = model.predict(&["what a film"])?;
+//! # Ok::<(), st_classification::ClassificationError>(())
+//! ```
+//!
+//! Status: binary, multi-class, regression and sentence pairs from in-memory examples, with
+//! class weights and string labels; not yet: data files, sliding window, lazy loading,
+//! multi-label, the feature cache and the CLI.
 
+pub mod args;
+pub mod classification_model;
+pub mod data;
 pub mod head;
 pub mod loss;
 pub mod model;
 
+pub use args::ClassificationArgs;
+pub use classification_model::{
+    ClassificationError, ClassificationModel, ClassificationOptions, EvalOutput, Predictions,
+    softmax,
+};
+pub use data::{Example, Label};
 pub use head::{ClassificationHead, HeadKind};
 pub use model::{
     ClassifierNames, LabelConfig, LoadedClassifier, SequenceClassifier, architecture_name,

@@ -1,0 +1,677 @@
+//! `ClassificationModel`: Simple Transformers' three-line API for sequence classification —
+//! binary, multi-class, regression and sentence pairs — on the shared trainer.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use burn::module::AutodiffModule;
+use burn::tensor::backend::{AutodiffBackend, Backend};
+use burn::tensor::{ElementConversion, Int, Tensor};
+use rayon::prelude::*;
+use st_core::args::Args;
+use st_core::backend::{DeviceRequest, TrainBackend};
+use st_core::hub::{HubOptions, resolve_model_dir};
+use st_core::metrics::{self, Average, Metrics};
+use st_core::tokenizer::{TextInput, Tokenizer, TokenizerOptions};
+use st_core::train::{EvalResults, Task, TrainError, TrainOptions, TrainOutput, train};
+use st_core::weights::{NamedParameter, named_parameters};
+use st_models::{EncoderInput, ModelError, read_config};
+
+use crate::args::ClassificationArgs;
+use crate::data::{Example, Label};
+use crate::loss::{cross_entropy, mse};
+use crate::model::{
+    LabelConfig, LoadedClassifier, SequenceClassifier, config_num_labels, load_classifier,
+    save_classifier,
+};
+
+/// What can go wrong in a classification model.
+#[derive(Debug, thiserror::Error)]
+pub enum ClassificationError {
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error(transparent)]
+    Core(#[from] st_core::Error),
+    #[error(transparent)]
+    Train(#[from] TrainError),
+    #[error("example {index}: label {label:?} is not one of the labels ({expected})")]
+    UnknownLabel {
+        index: usize,
+        label: String,
+        expected: String,
+    },
+    #[error("example {index}: regression label {label:?} is not a number")]
+    NotANumber { index: usize, label: String },
+    #[error("num_labels is {num_labels} but labels_list has {listed} labels")]
+    LabelCount { num_labels: usize, listed: usize },
+    #[error("weight has {found} class weights but the model has {expected} labels")]
+    WeightCount { expected: usize, found: usize },
+    #[error("{0} is not supported yet")]
+    Unsupported(&'static str),
+    #[error("no examples given")]
+    Empty,
+}
+
+macro_rules! into_core {
+    ($($t:ty),*) => {$(
+        impl From<$t> for ClassificationError {
+            fn from(e: $t) -> Self {
+                Self::Core(e.into())
+            }
+        }
+    )*};
+}
+into_core!(
+    st_core::args::ArgsError,
+    st_core::hub::HubError,
+    st_core::backend::BackendError,
+    st_core::tokenizer::TokenizerError,
+    st_core::metrics::MetricError
+);
+
+/// `eval_model`'s result: Python's `(result, model_outputs, wrong_predictions)`.
+pub type EvalOutput = (EvalResults, Vec<Vec<f32>>, Vec<Example>);
+
+/// `predict`'s result: Python's `(predictions, raw_outputs)`.
+pub type Predictions = (Vec<Label>, Vec<Vec<f32>>);
+
+/// Constructor options besides `model_type` and `model_name` (Python's keyword arguments).
+#[derive(Debug, Clone, Default)]
+pub struct ClassificationOptions {
+    /// Number of classes; from `labels_list`, else the checkpoint's `id2label`, else 2.
+    pub num_labels: Option<usize>,
+    /// Class weights for the cross-entropy loss.
+    pub weight: Option<Vec<f32>>,
+    pub args: ClassificationArgs,
+    pub device: DeviceRequest,
+    pub hub: HubOptions,
+}
+
+/// Tokenised examples: ids and segment ids per example, and class indices or values.
+#[derive(Debug, Clone)]
+struct Features {
+    ids: Vec<Vec<i64>>,
+    type_ids: Vec<Vec<i64>>,
+    targets: Targets,
+}
+
+#[derive(Debug, Clone)]
+enum Targets {
+    Classes(Vec<usize>),
+    Values(Vec<f32>),
+}
+
+/// Sequence classification with Simple Transformers' API.
+#[derive(Debug)]
+pub struct ClassificationModel<B: AutodiffBackend = TrainBackend> {
+    classifier: LoadedClassifier<B>,
+    tokenizer: Tokenizer,
+    /// The arguments in effect.
+    pub args: ClassificationArgs,
+    labels: Vec<Label>,
+    label_ids: HashMap<String, usize>,
+    weight: Option<Vec<f32>>,
+    device: B::Device,
+    source_dir: PathBuf,
+}
+
+impl ClassificationModel<TrainBackend> {
+    /// Load `model_name` (local directory or hub id) as a `model_type` classifier on the
+    /// default backend.
+    pub fn new(
+        model_type: &str,
+        model_name: &str,
+        options: ClassificationOptions,
+    ) -> Result<Self, ClassificationError> {
+        let device = options.device.device()?;
+        Self::with_device(model_type, model_name, options, device)
+    }
+}
+
+impl<B: AutodiffBackend> ClassificationModel<B> {
+    /// Load on an explicit device of any autodiff backend.
+    pub fn with_device(
+        model_type: &str,
+        model_name: &str,
+        options: ClassificationOptions,
+        device: B::Device,
+    ) -> Result<Self, ClassificationError> {
+        let dir = resolve_model_dir(model_name, &options.hub)?;
+        let mut args = ClassificationArgs::default();
+        args.load_from_dir(&dir)?;
+        if options.args != ClassificationArgs::default() {
+            args = options.args;
+        }
+        for (flag, name) in [
+            (args.sliding_window, "sliding_window"),
+            (args.lazy_loading, "lazy_loading"),
+            (args.as_reranker, "as_reranker"),
+            (!args.special_tokens_list.is_empty(), "special_tokens_list"),
+        ] {
+            if flag {
+                return Err(ClassificationError::Unsupported(name));
+            }
+        }
+        args.model.model_type = Some(model_type.to_string());
+        args.model.model_name = Some(model_name.to_string());
+
+        let config = read_config(&dir)?;
+        let listed = args.labels_list.len();
+        let num_labels = match (options.num_labels, listed) {
+            (Some(n), l) if l > 0 && l != n => {
+                return Err(ClassificationError::LabelCount {
+                    num_labels: n,
+                    listed: l,
+                });
+            }
+            (Some(n), _) => n,
+            (None, l) if l > 0 => l,
+            (None, _) if args.regression => 1,
+            (None, _) => config_num_labels(&config).unwrap_or(2),
+        };
+        args.regression |= num_labels == 1;
+        if args.labels_list.is_empty() && !args.regression {
+            args.labels_list = stored_labels(&config, num_labels);
+        }
+        if args.labels_map.is_empty() {
+            args.labels_map = args
+                .labels_list
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (l.key(), i))
+                .collect();
+        }
+        if let Some(weight) = &options.weight
+            && weight.len() != num_labels
+        {
+            return Err(ClassificationError::WeightCount {
+                expected: num_labels,
+                found: weight.len(),
+            });
+        }
+        let classifier = load_classifier::<B>(model_type, &dir, num_labels, false, &device)?;
+        let tokenizer = Tokenizer::from_dir(
+            &dir,
+            &TokenizerOptions {
+                do_lower_case: args.model.do_lower_case,
+                special_tokens: classifier.arch.special_tokens(),
+                ignore_tokenizer_json: false,
+            },
+        )?;
+        Ok(Self {
+            classifier,
+            tokenizer,
+            label_ids: args
+                .labels_map
+                .iter()
+                .map(|(k, &v)| (k.clone(), v))
+                .collect(),
+            labels: args.labels_list.clone(),
+            args,
+            weight: options.weight,
+            device,
+            source_dir: dir,
+        })
+    }
+
+    /// Number of outputs of the head.
+    pub fn num_labels(&self) -> usize {
+        self.classifier.num_labels
+    }
+
+    /// The model's parameters by Hugging Face name (`get_named_parameters()`).
+    pub fn get_named_parameters(&self) -> Vec<String> {
+        named_parameters(&self.classifier.model, &self.classifier.names(), true)
+            .into_iter()
+            .map(|p| p.hf_name)
+            .collect()
+    }
+
+    fn featurise(&self, examples: &[Example]) -> Result<Features, ClassificationError> {
+        let max_len = self.args.model.max_seq_length;
+        let encoded = examples
+            .par_iter()
+            .map(|e| {
+                let input = match &e.text_b {
+                    Some(b) => TextInput::Pair(&e.text_a, b),
+                    None => TextInput::Single(&e.text_a),
+                };
+                self.tokenizer.encode(input, max_len)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let to_i64 = |v: &[u32]| v.iter().map(|&x| i64::from(x)).collect::<Vec<i64>>();
+        let targets = if self.args.regression {
+            let values = examples
+                .iter()
+                .enumerate()
+                .map(|(index, e)| {
+                    e.label.as_f64().map(|v| v as f32).ok_or_else(|| {
+                        ClassificationError::NotANumber {
+                            index,
+                            label: e.label.key(),
+                        }
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+            Targets::Values(values)
+        } else {
+            let classes = examples
+                .iter()
+                .enumerate()
+                .map(|(index, e)| self.class_of(index, &e.label))
+                .collect::<Result<_, _>>()?;
+            Targets::Classes(classes)
+        };
+        Ok(Features {
+            ids: encoded.iter().map(|e| to_i64(e.get_ids())).collect(),
+            type_ids: encoded.iter().map(|e| to_i64(e.get_type_ids())).collect(),
+            targets,
+        })
+    }
+
+    fn class_of(&self, index: usize, label: &Label) -> Result<usize, ClassificationError> {
+        self.label_ids
+            .get(&label.key())
+            .copied()
+            .ok_or_else(|| ClassificationError::UnknownLabel {
+                index,
+                label: label.key(),
+                expected: self
+                    .labels
+                    .iter()
+                    .map(Label::key)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    /// Fine-tune on `train` (evaluating on `eval` during training when the args say so), then
+    /// save to `output_dir`. Returns the global step and the training loss (or progress).
+    pub fn train_model(
+        &mut self,
+        train_examples: &[Example],
+        eval_examples: Option<&[Example]>,
+        extra_metrics: Metrics<f64, f64>,
+    ) -> Result<TrainOutput, ClassificationError> {
+        if train_examples.is_empty() {
+            return Err(ClassificationError::Empty);
+        }
+        let train_features = self.featurise(train_examples)?;
+        let eval_features = eval_examples.map(|e| self.featurise(e)).transpose()?;
+        let mut task = ClassifierTask {
+            owner: self,
+            train: train_features,
+            eval: eval_features,
+            extra_metrics,
+        };
+        let model = task.owner.classifier.model.clone();
+        let args = task.owner.args.model.clone();
+        let device = task.owner.device.clone();
+        let (model, output) = train(&mut task, model, &args, &TrainOptions::default(), &device)?;
+        self.classifier.model = model;
+        Ok(output)
+    }
+
+    /// Evaluate on labelled examples: Python's `(result, model_outputs, wrong_predictions)`.
+    ///
+    /// Result keys as Python: binary — mcc, accuracy, f1_score, tp, tn, fp, fn, auroc, auprc,
+    /// eval_loss; multi-class — mcc, eval_loss; regression — eval_loss; plus extra metrics
+    /// (called with class indices, or values for regression, as `f64`).
+    pub fn eval_model(
+        &self,
+        examples: &[Example],
+        extra_metrics: &Metrics<f64, f64>,
+    ) -> Result<EvalOutput, ClassificationError> {
+        if examples.is_empty() {
+            return Err(ClassificationError::Empty);
+        }
+        let features = self.featurise(examples)?;
+        let (results, outputs) =
+            self.evaluate_features(&self.classifier.model.valid(), &features, extra_metrics)?;
+        let wrong = match &features.targets {
+            Targets::Classes(classes) => examples
+                .iter()
+                .zip(classes)
+                .zip(&outputs)
+                .filter(|((_, class), out)| argmax(out) != **class)
+                .map(|((e, _), _)| e.clone())
+                .collect(),
+            Targets::Values(_) => Vec::new(),
+        };
+        Ok((results, outputs, wrong))
+    }
+
+    fn evaluate_features(
+        &self,
+        model: &SequenceClassifier<B::InnerBackend>,
+        features: &Features,
+        extra_metrics: &Metrics<f64, f64>,
+    ) -> Result<(EvalResults, Vec<Vec<f32>>), ClassificationError> {
+        let n = features.ids.len();
+        let batch_size = self.args.model.eval_batch_size.max(1);
+        let mut outputs = Vec::with_capacity(n);
+        let (mut loss_sum, mut batches) = (0.0f64, 0usize);
+        let indices: Vec<usize> = (0..n).collect();
+        for chunk in indices.chunks(batch_size) {
+            let input = self.batch_input::<B::InnerBackend>(features, chunk, &self.device);
+            let logits = model.forward(input);
+            let loss = self.loss(logits.clone(), &features.targets, chunk);
+            loss_sum += loss.into_scalar().elem::<f64>();
+            batches += 1;
+            let [rows, cols] = logits.dims();
+            let values: Vec<f32> = logits
+                .into_data()
+                .convert::<f32>()
+                .to_vec()
+                .map_err(|e| st_core::Error::Other(format!("reading logits: {e:?}")))?;
+            outputs.extend((0..rows).map(|r| values[r * cols..(r + 1) * cols].to_vec()));
+        }
+        let mut results = EvalResults::new();
+        results.insert("eval_loss".into(), loss_sum / batches.max(1) as f64);
+        let (labels, preds): (Vec<f64>, Vec<f64>) = match &features.targets {
+            Targets::Values(values) => (
+                values.iter().map(|&v| v as f64).collect(),
+                outputs.iter().map(|o| o[0] as f64).collect(),
+            ),
+            Targets::Classes(classes) => {
+                let preds: Vec<usize> = outputs.iter().map(|o| argmax(o)).collect();
+                results.extend(classification_metrics(
+                    classes,
+                    &preds,
+                    &outputs,
+                    self.num_labels(),
+                )?);
+                (
+                    classes.iter().map(|&c| c as f64).collect(),
+                    preds.iter().map(|&p| p as f64).collect(),
+                )
+            }
+        };
+        results.extend(extra_metrics.evaluate(&labels, &preds));
+        Ok((results, outputs))
+    }
+
+    /// Predict labels for texts: `(predictions, raw_outputs)` as Python. Regression gives the
+    /// value as a `Label::Float`. [`softmax`] turns raw outputs into probabilities.
+    pub fn predict(&self, texts: &[&str]) -> Result<Predictions, ClassificationError> {
+        let examples: Vec<Example> = texts
+            .iter()
+            .map(|t| Example::new(*t, self.labels.first().cloned().unwrap_or(Label::Int(0))))
+            .collect();
+        self.predict_examples(&examples)
+    }
+
+    /// Predict for sentence pairs.
+    pub fn predict_pairs(
+        &self,
+        pairs: &[(&str, &str)],
+    ) -> Result<Predictions, ClassificationError> {
+        let examples: Vec<Example> = pairs
+            .iter()
+            .map(|(a, b)| {
+                Example::pair(
+                    *a,
+                    *b,
+                    self.labels.first().cloned().unwrap_or(Label::Int(0)),
+                )
+            })
+            .collect();
+        self.predict_examples(&examples)
+    }
+
+    fn predict_examples(&self, examples: &[Example]) -> Result<Predictions, ClassificationError> {
+        let (_, outputs) = self.evaluate_features(
+            &self.classifier.model.valid(),
+            &self.featurise(examples)?,
+            &Metrics::new(),
+        )?;
+        let predictions = outputs
+            .iter()
+            .map(|o| {
+                if self.args.regression {
+                    Label::Float(o[0] as f64)
+                } else {
+                    self.labels
+                        .get(argmax(o))
+                        .cloned()
+                        .unwrap_or(Label::Int(argmax(o) as i64))
+                }
+            })
+            .collect();
+        Ok((predictions, outputs))
+    }
+
+    /// Save a directory that reloads here (with its `model_args.json`) and in Python
+    /// `transformers` (`AutoModelForSequenceClassification`), atomically.
+    pub fn save_model(&self, output_dir: &Path) -> Result<(), ClassificationError> {
+        let staged = st_core::staging::StagedDir::new(output_dir)
+            .map_err(|e| st_core::Error::io(output_dir, e))?;
+        self.write_model(&self.classifier.model, staged.path())?;
+        staged
+            .commit()
+            .map_err(|e| st_core::Error::io(output_dir, e))?;
+        Ok(())
+    }
+
+    fn write_model(
+        &self,
+        model: &SequenceClassifier<B>,
+        dir: &Path,
+    ) -> Result<(), ClassificationError> {
+        let labels = LabelConfig {
+            labels: if self.args.regression {
+                vec!["LABEL_0".into()]
+            } else {
+                self.labels.iter().map(Label::key).collect()
+            },
+            problem_type: if self.args.regression {
+                "regression".into()
+            } else {
+                "single_label_classification".into()
+            },
+        };
+        let snapshot = LoadedClassifier {
+            model: model.clone(),
+            arch: self.classifier.arch.clone(),
+            encoder_config: self.classifier.encoder_config.clone(),
+            kind: self.classifier.kind,
+            num_labels: self.classifier.num_labels,
+            config: self.classifier.config.clone(),
+            report: Default::default(),
+        };
+        save_classifier(&snapshot, &labels, &self.source_dir, dir)?;
+        self.args.save(dir)?;
+        Ok(())
+    }
+
+    fn batch_input<BB: Backend>(
+        &self,
+        features: &Features,
+        indices: &[usize],
+        device: &BB::Device,
+    ) -> EncoderInput<BB> {
+        let seq = indices
+            .iter()
+            .map(|&i| features.ids[i].len())
+            .max()
+            .unwrap_or(0);
+        let pad = i64::from(self.tokenizer.pad_id());
+        let mut ids = vec![pad; indices.len() * seq];
+        let mut mask = vec![0i64; indices.len() * seq];
+        let mut types = vec![0i64; indices.len() * seq];
+        for (row, &i) in indices.iter().enumerate() {
+            let start = row * seq;
+            let n = features.ids[i].len();
+            ids[start..start + n].copy_from_slice(&features.ids[i]);
+            mask[start..start + n].fill(1);
+            types[start..start + n].copy_from_slice(&features.type_ids[i]);
+        }
+        let shape = [indices.len(), seq];
+        let tensor = |v: &[i64]| Tensor::<BB, 1, Int>::from_ints(v, device).reshape(shape);
+        EncoderInput {
+            input_ids: tensor(&ids),
+            attention_mask: tensor(&mask),
+            token_type_ids: self
+                .classifier
+                .arch
+                .uses_token_type_ids()
+                .then(|| tensor(&types)),
+            position_ids: None,
+        }
+    }
+
+    fn loss<BB: Backend>(
+        &self,
+        logits: Tensor<BB, 2>,
+        targets: &Targets,
+        indices: &[usize],
+    ) -> Tensor<BB, 1> {
+        let device = logits.device();
+        match targets {
+            Targets::Classes(classes) => {
+                let ids: Vec<i64> = indices.iter().map(|&i| classes[i] as i64).collect();
+                let weights = self
+                    .weight
+                    .as_ref()
+                    .map(|w| Tensor::<BB, 1>::from_floats(w.as_slice(), &device));
+                cross_entropy(logits, Tensor::from_ints(ids.as_slice(), &device), weights)
+            }
+            Targets::Values(values) => {
+                let v: Vec<f32> = indices.iter().map(|&i| values[i]).collect();
+                let [n, _] = logits.dims();
+                mse(
+                    logits.reshape([n]),
+                    Tensor::from_floats(v.as_slice(), &device),
+                )
+            }
+        }
+    }
+}
+
+/// The labels a checkpoint declares in `id2label`, or `0..num_labels`.
+fn stored_labels(config: &serde_json::Value, num_labels: usize) -> Vec<Label> {
+    (0..num_labels)
+        .map(|i| {
+            config["id2label"][i.to_string()]
+                .as_str()
+                .filter(|name| !name.starts_with("LABEL_"))
+                .map(Label::from)
+                .unwrap_or(Label::Int(i as i64))
+        })
+        .collect()
+}
+
+fn argmax(values: &[f32]) -> usize {
+    values
+        .iter()
+        .enumerate()
+        .fold((0, f32::NEG_INFINITY), |best, (i, &v)| {
+            if v > best.1 { (i, v) } else { best }
+        })
+        .0
+}
+
+/// Softmax over each row of raw outputs: class probabilities.
+pub fn softmax(outputs: &[Vec<f32>]) -> Vec<Vec<f32>> {
+    outputs
+        .iter()
+        .map(|row| {
+            let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let exps: Vec<f32> = row.iter().map(|v| (v - max).exp()).collect();
+            let sum: f32 = exps.iter().sum();
+            exps.iter().map(|e| e / sum).collect()
+        })
+        .collect()
+}
+
+/// Python's classification metrics: the binary set for two labels, mcc otherwise.
+fn classification_metrics(
+    labels: &[usize],
+    preds: &[usize],
+    outputs: &[Vec<f32>],
+    num_labels: usize,
+) -> Result<BTreeMap<String, f64>, ClassificationError> {
+    let mut results = BTreeMap::new();
+    results.insert("mcc".into(), metrics::mcc(labels, preds)?);
+    if num_labels != 2 {
+        return Ok(results);
+    }
+    let confusion = metrics::confusion_binary(labels, preds)?;
+    results.insert("accuracy".into(), metrics::accuracy(labels, preds)?);
+    results.insert(
+        "f1_score".into(),
+        metrics::f1_score(labels, preds, Average::Macro)?,
+    );
+    results.insert("tp".into(), confusion.tp as f64);
+    results.insert("tn".into(), confusion.tn as f64);
+    results.insert("fp".into(), confusion.fp as f64);
+    results.insert("fn".into(), confusion.fn_ as f64);
+    let scores: Vec<f64> = softmax(outputs).iter().map(|p| p[1] as f64).collect();
+    // Python reports NaN (with a warning) when the evaluation data has one class only.
+    let or_nan = |r: Result<f64, metrics::MetricError>, name: &str| {
+        r.unwrap_or_else(|e| {
+            tracing::warn!("{name} is undefined here ({e}); reporting NaN");
+            f64::NAN
+        })
+    };
+    results.insert(
+        "auroc".into(),
+        or_nan(metrics::roc_auc(labels, &scores), "auroc"),
+    );
+    results.insert(
+        "auprc".into(),
+        or_nan(metrics::average_precision(labels, &scores), "auprc"),
+    );
+    Ok(results)
+}
+
+/// The trainer's view of a classification model.
+struct ClassifierTask<'a, B: AutodiffBackend> {
+    owner: &'a ClassificationModel<B>,
+    train: Features,
+    eval: Option<Features>,
+    extra_metrics: Metrics<f64, f64>,
+}
+
+impl<B: AutodiffBackend> Task<B> for ClassifierTask<'_, B> {
+    type Model = SequenceClassifier<B>;
+    type Batch = (EncoderInput<B>, Vec<usize>);
+
+    fn num_train_examples(&self) -> usize {
+        self.train.ids.len()
+    }
+
+    fn train_batch(&self, indices: &[usize], device: &B::Device) -> Self::Batch {
+        (
+            self.owner.batch_input::<B>(&self.train, indices, device),
+            indices.to_vec(),
+        )
+    }
+
+    fn loss(&self, model: &Self::Model, (input, indices): Self::Batch) -> Tensor<B, 1> {
+        self.owner
+            .loss(model.forward(input), &self.train.targets, &indices)
+    }
+
+    fn has_eval_data(&self) -> bool {
+        self.eval.is_some()
+    }
+
+    fn evaluate(&mut self, model: &Self::Model) -> Result<EvalResults, TrainError> {
+        let eval = self.eval.as_ref().ok_or(TrainError::NoEvalData)?;
+        self.owner
+            .evaluate_features(&model.valid(), eval, &self.extra_metrics)
+            .map(|(results, _)| results)
+            .map_err(|e| TrainError::Task(e.to_string()))
+    }
+
+    fn named_parameters(&self, model: &Self::Model) -> Vec<NamedParameter> {
+        named_parameters(model, &self.owner.classifier.names(), true)
+    }
+
+    fn save(&self, model: &Self::Model, dir: &Path) -> Result<(), TrainError> {
+        self.owner
+            .write_model(model, dir)
+            .map_err(|e| TrainError::Task(e.to_string()))
+    }
+}

@@ -1,0 +1,250 @@
+//! `ClassificationModel` end to end on the tiny random BERT fixture: loss falls on a learnable
+//! task, Python's result keys per mode, save and reload, string labels, and bad labels.
+
+use std::path::PathBuf;
+
+use st_classification::{
+    ClassificationArgs, ClassificationModel, ClassificationOptions, Example, Label, softmax,
+};
+use st_core::args::ModelArgs;
+use st_core::metrics::{Metric, Metrics};
+
+fn tiny_bert() -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/models/bert")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Label 1 when the text speaks of fun, 0 when it speaks of a film (words in the tiny vocab).
+fn examples() -> Vec<Example> {
+    let positive = [
+        "good fun",
+        "the best fun",
+        "fun fun",
+        "good and fun",
+        "best fun ever",
+        "so much fun",
+    ];
+    let negative = [
+        "the film",
+        "a film",
+        "film film",
+        "that film",
+        "this film again",
+        "one more film",
+    ];
+    positive
+        .iter()
+        .map(|t| Example::new(*t, 1))
+        .chain(negative.iter().map(|t| Example::new(*t, 0)))
+        .collect()
+}
+
+fn args(output: &std::path::Path) -> ClassificationArgs {
+    ClassificationArgs {
+        model: ModelArgs {
+            output_dir: output.join("outputs").to_string_lossy().into_owned(),
+            best_model_dir: output.join("outputs/best").to_string_lossy().into_owned(),
+            tensorboard_dir: Some(output.join("runs").to_string_lossy().into_owned()),
+            num_train_epochs: 15,
+            train_batch_size: 4,
+            learning_rate: 1e-3,
+            manual_seed: Some(1),
+            silent: true,
+            save_model_every_epoch: false,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+fn model(args: ClassificationArgs, num_labels: Option<usize>) -> ClassificationModel {
+    let options = ClassificationOptions {
+        args,
+        num_labels,
+        ..Default::default()
+    };
+    ClassificationModel::new("bert", &tiny_bert(), options).unwrap()
+}
+
+#[test]
+fn binary_training_learns_and_reports_python_keys() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut model = model(args(tmp.path()), None);
+    let data = examples();
+    let (before, _, _) = model.eval_model(&data, &Metrics::new()).unwrap();
+    let output = model.train_model(&data, None, Metrics::new()).unwrap();
+    assert_eq!(output.global_step, 3 * 15);
+    let extra = Metrics::new().with(Metric::new("always_one", |_: &[f64], _: &[f64]| 1.0));
+    let (after, outputs, wrong) = model.eval_model(&data, &extra).unwrap();
+    let keys: Vec<&str> = after.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "accuracy",
+            "always_one",
+            "auprc",
+            "auroc",
+            "eval_loss",
+            "f1_score",
+            "fn",
+            "fp",
+            "mcc",
+            "tn",
+            "tp"
+        ]
+    );
+    assert!(
+        after["eval_loss"] < before["eval_loss"] / 2.0,
+        "eval loss {} → {}",
+        before["eval_loss"],
+        after["eval_loss"]
+    );
+    assert!(after["accuracy"] >= 0.9, "{after:?}");
+    assert_eq!(outputs.len(), data.len());
+    assert!(wrong.len() <= 1);
+    for row in softmax(&outputs) {
+        assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+    }
+
+    // The final model was saved to output_dir; it reloads with the same predictions.
+    let (predictions, raw) = model.predict(&["good fun", "a film"]).unwrap();
+    assert_eq!(predictions, [Label::Int(1), Label::Int(0)]);
+    let saved = tmp.path().join("outputs");
+    assert!(saved.join("model_args.json").is_file());
+    assert!(saved.join("config.json").is_file());
+    let reloaded =
+        ClassificationModel::new("bert", saved.to_str().unwrap(), Default::default()).unwrap();
+    assert_eq!(
+        reloaded.args.model.num_train_epochs, 15,
+        "model_args.json loaded back"
+    );
+    let (again, raw_again) = reloaded.predict(&["good fun", "a film"]).unwrap();
+    assert_eq!(again, predictions);
+    for (a, b) in raw.iter().flatten().zip(raw_again.iter().flatten()) {
+        assert!((a - b).abs() < 1e-5);
+    }
+}
+
+#[test]
+fn string_labels_multiclass_and_regression_keys() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut named = args(tmp.path());
+    named.labels_list = vec!["film".into(), "fun".into(), "other".into()];
+    named.model.num_train_epochs = 1;
+    let mut multi = model(named, None);
+    assert_eq!(multi.num_labels(), 3);
+    let data: Vec<Example> = examples()
+        .into_iter()
+        .map(|e| {
+            let label = if e.label == Label::Int(1) {
+                "fun"
+            } else {
+                "film"
+            };
+            Example::new(e.text_a, label)
+        })
+        .collect();
+    multi.train_model(&data, None, Metrics::new()).unwrap();
+    let (result, _, _) = multi.eval_model(&data, &Metrics::new()).unwrap();
+    assert_eq!(result.keys().collect::<Vec<_>>(), ["eval_loss", "mcc"]);
+    let (predictions, _) = multi.predict(&["good fun"]).unwrap();
+    assert!(
+        matches!(&predictions[0], Label::Text(t) if ["film", "fun", "other"].contains(&t.as_str()))
+    );
+
+    let mut regression_args = args(&tmp.path().join("regression"));
+    regression_args.regression = true;
+    regression_args.model.num_train_epochs = 1;
+    let mut regression = model(regression_args, Some(1));
+    let values: Vec<Example> = examples()
+        .into_iter()
+        .map(|e| {
+            let v = if e.label == Label::Int(1) { 0.8 } else { -0.3 };
+            Example::new(e.text_a, v)
+        })
+        .collect();
+    regression
+        .train_model(&values, None, Metrics::new())
+        .unwrap();
+    let (result, outputs, wrong) = regression.eval_model(&values, &Metrics::new()).unwrap();
+    assert_eq!(result.keys().collect::<Vec<_>>(), ["eval_loss"]);
+    assert_eq!(outputs[0].len(), 1);
+    assert!(wrong.is_empty());
+}
+
+#[test]
+fn sentence_pairs_and_class_weights_train() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut settings = args(tmp.path());
+    settings.model.num_train_epochs = 2;
+    let options = ClassificationOptions {
+        args: settings,
+        weight: Some(vec![1.0, 3.0]),
+        ..Default::default()
+    };
+    let mut model = ClassificationModel::new("bert", &tiny_bert(), options).unwrap();
+    let pairs = vec![
+        Example::pair("good fun", "the best fun", 1),
+        Example::pair("a film", "good fun", 0),
+        Example::pair("fun fun", "so much fun", 1),
+        Example::pair("that film", "fun", 0),
+    ];
+    let output = model
+        .train_model(&pairs, Some(&pairs), Metrics::new())
+        .unwrap();
+    assert!(output.training_loss.is_finite());
+    let (predictions, raw) = model.predict_pairs(&[("good fun", "fun")]).unwrap();
+    assert_eq!(predictions.len(), 1);
+    assert_eq!(raw[0].len(), 2);
+}
+
+#[test]
+fn bad_labels_and_settings_are_clear_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut model = model(args(tmp.path()), None);
+    let err = model
+        .train_model(
+            &[Example::new("good fun", 1), Example::new("a film", 7)],
+            None,
+            Metrics::new(),
+        )
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("example 1") && message.contains("\"7\""),
+        "{message}"
+    );
+
+    let mut listed = args(tmp.path());
+    listed.labels_list = vec!["a".into(), "b".into()];
+    let options = ClassificationOptions {
+        args: listed,
+        num_labels: Some(3),
+        ..Default::default()
+    };
+    let err = ClassificationModel::new("bert", &tiny_bert(), options).unwrap_err();
+    assert!(err.to_string().contains("labels_list has 2"), "{err}");
+
+    let options = ClassificationOptions {
+        args: args(tmp.path()),
+        weight: Some(vec![1.0]),
+        ..Default::default()
+    };
+    let err = ClassificationModel::new("bert", &tiny_bert(), options).unwrap_err();
+    assert!(err.to_string().contains("class weights"), "{err}");
+
+    let mut sliding = args(tmp.path());
+    sliding.sliding_window = true;
+    let options = ClassificationOptions {
+        args: sliding,
+        ..Default::default()
+    };
+    let err = ClassificationModel::new("bert", &tiny_bert(), options).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("sliding_window is not supported yet"),
+        "{err}"
+    );
+}
