@@ -34,6 +34,8 @@ pub enum ClassificationError {
     Core(#[from] st_core::Error),
     #[error(transparent)]
     Train(#[from] TrainError),
+    #[error(transparent)]
+    Data(#[from] crate::files::DataError),
     #[error("example {index}: label {label:?} is not one of the labels ({expected})")]
     UnknownLabel {
         index: usize,
@@ -188,6 +190,10 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
                 expected: num_labels,
                 found: weight.len(),
             });
+        }
+        // As Python seeds before building the model, so that a new head is reproducible.
+        if let Some(seed) = args.model.manual_seed {
+            B::seed(&device, seed);
         }
         let classifier = load_classifier::<B>(model_type, &dir, num_labels, false, &device)?;
         let tokenizer = Tokenizer::from_dir(

@@ -13,13 +13,15 @@
 //! # Ok::<(), st_classification::ClassificationError>(())
 //! ```
 //!
-//! Status: binary, multi-class, regression and sentence pairs from in-memory examples, with
-//! class weights and string labels; not yet: data files, sliding window, lazy loading,
-//! multi-label, the feature cache and the CLI.
+//! Status: binary, multi-class, regression and sentence pairs, from in-memory examples or
+//! CSV/TSV/JSONL files ([`files`]), with class weights and string labels, and
+//! `st classification train|eval|predict`; not yet: sliding window, lazy loading, multi-label
+//! and the feature cache.
 
 pub mod args;
 pub mod classification_model;
 pub mod data;
+pub mod files;
 pub mod head;
 pub mod loss;
 pub mod model;
@@ -30,6 +32,10 @@ pub use classification_model::{
     softmax,
 };
 pub use data::{Example, Label};
+pub use files::{
+    DataError, FileFormat, Loaded, RowProblem, check_labels, load_examples, read_examples,
+    read_multilabel_examples, read_texts,
+};
 pub use head::{ClassificationHead, HeadKind};
 pub use model::{
     ClassifierNames, LabelConfig, LoadedClassifier, SequenceClassifier, architecture_name,

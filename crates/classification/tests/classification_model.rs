@@ -9,6 +9,14 @@ use st_classification::{
 use st_core::args::ModelArgs;
 use st_core::metrics::{Metric, Metrics};
 
+/// Burn's CPU backends share one process-wide random generator and tests run on parallel
+/// threads; each test holds this lock so that `manual_seed` means the same numbers.
+static RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn rng_lock() -> std::sync::MutexGuard<'static, ()> {
+    RNG.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn tiny_bert() -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../fixtures/models/bert")
@@ -70,6 +78,7 @@ fn model(args: ClassificationArgs, num_labels: Option<usize>) -> ClassificationM
 
 #[test]
 fn binary_training_learns_and_reports_python_keys() {
+    let _rng = rng_lock();
     let tmp = tempfile::tempdir().unwrap();
     let mut model = model(args(tmp.path()), None);
     let data = examples();
@@ -129,6 +138,7 @@ fn binary_training_learns_and_reports_python_keys() {
 
 #[test]
 fn string_labels_multiclass_and_regression_keys() {
+    let _rng = rng_lock();
     let tmp = tempfile::tempdir().unwrap();
     let mut named = args(tmp.path());
     named.labels_list = vec!["film".into(), "fun".into(), "other".into()];
@@ -176,6 +186,7 @@ fn string_labels_multiclass_and_regression_keys() {
 
 #[test]
 fn sentence_pairs_and_class_weights_train() {
+    let _rng = rng_lock();
     let tmp = tempfile::tempdir().unwrap();
     let mut settings = args(tmp.path());
     settings.model.num_train_epochs = 2;
@@ -202,6 +213,7 @@ fn sentence_pairs_and_class_weights_train() {
 
 #[test]
 fn bad_labels_and_settings_are_clear_errors() {
+    let _rng = rng_lock();
     let tmp = tempfile::tempdir().unwrap();
     let mut model = model(args(tmp.path()), None);
     let err = model

@@ -5,6 +5,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+mod classification;
 use st_core::args::{Args, ModelArgs};
 use st_core::backend::DeviceRequest;
 use st_representation::{CombineStrategy, RepresentationModel, RepresentationOptions};
@@ -63,6 +65,11 @@ impl ModelFlags {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Sequence classification (Simple Transformers' ClassificationModel).
+    Classification {
+        #[command(subcommand)]
+        command: classification::Command,
+    },
     /// Embed texts with a pretrained encoder (Simple Transformers' RepresentationModel).
     Encode {
         #[command(flatten)]
@@ -98,6 +105,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
+        Command::Classification { command } => classification::run(command),
         Command::Encode {
             model,
             texts,
