@@ -43,7 +43,7 @@ fn train_eval_predict_from_files() {
     }
     std::fs::write(dir.join("train.tsv"), &tsv).unwrap();
     std::fs::write(dir.join("texts.txt"), "good fun\na film\n").unwrap();
-    let args = r#"{"num_train_epochs": 8, "train_batch_size": 4, "learning_rate": 0.001,
+    let args = r#"{"num_train_epochs": 20, "train_batch_size": 4, "learning_rate": 0.001,
                   "manual_seed": 3, "silent": true, "save_model_every_epoch": false,
                   "tensorboard_dir": "runs"}"#;
     let bert = tiny_bert();
@@ -68,9 +68,9 @@ fn train_eval_predict_from_files() {
     );
     assert!(ok, "train failed: {stderr}");
     let summary: Value = serde_json::from_str(stdout.trim()).unwrap();
-    assert_eq!(summary["global_step"], 16);
+    assert_eq!(summary["global_step"], 40);
     assert!(
-        summary["eval"]["accuracy"].as_f64().unwrap() >= 0.75,
+        summary["eval"]["auroc"].as_f64().unwrap() >= 0.9,
         "{summary}"
     );
 
