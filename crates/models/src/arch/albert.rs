@@ -21,7 +21,7 @@
 use st_core::tokenizer::SpecialTokens;
 use st_core::weights::{HfName, NameMap};
 
-use super::split_layer;
+use super::Names;
 use crate::config::{EncoderConfig, HfConfig, PositionIds};
 use crate::{EncoderArchitecture, ModelError};
 
@@ -37,34 +37,42 @@ impl Default for Albert {
     }
 }
 
+/// ALBERT's names for stored layer `K` of a model with one layer per group; other layouts
+/// rewrite the layer prefix (see [`Albert::hf_name`]).
+const NAMES: Names = Names {
+    embeddings_norm: "embeddings.LayerNorm",
+    projection: Some("encoder.embedding_hidden_mapping_in"),
+    pooler: "pooler",
+    layer: |k| format!("encoder.albert_layer_groups.{k}.albert_layers.0"),
+    query: "attention.query",
+    key: "attention.key",
+    value: "attention.value",
+    attention_output: "attention.dense",
+    attention_norm: "attention.LayerNorm",
+    intermediate: "ffn",
+    output: "ffn_output",
+    output_norm: "full_layer_layer_norm",
+};
+
 impl NameMap for Albert {
     fn hf_name(&self, path: &str) -> HfName {
-        let name = if let Some(rest) = path.strip_prefix("embeddings.norm.") {
-            format!("embeddings.LayerNorm.{rest}")
-        } else if let Some(rest) = path.strip_prefix("projection.") {
-            format!("encoder.embedding_hidden_mapping_in.{rest}")
-        } else if let Some(rest) = path.strip_prefix("pooler.dense.") {
-            format!("pooler.{rest}")
-        } else if let Some((k, rest)) = split_layer(path) {
-            let inner = self.inner_group_num.max(1);
-            let local = match rest.split_once('.') {
-                Some(("attention", r)) => match r.split_once('.') {
-                    Some(("output", p)) => format!("attention.dense.{p}"),
-                    Some(("norm", p)) => format!("attention.LayerNorm.{p}"),
-                    _ => format!("attention.{r}"),
-                },
-                Some(("intermediate", p)) => format!("ffn.{p}"),
-                Some(("output", p)) => format!("ffn_output.{p}"),
-                Some(("norm", p)) => format!("full_layer_layer_norm.{p}"),
-                _ => rest.to_string(),
-            };
-            format!(
-                "encoder.albert_layer_groups.{}.albert_layers.{}.{local}",
-                k / inner,
-                k % inner
-            )
-        } else {
-            path.to_string()
+        // Stored layer K is layer K % inner of group K / inner: rename through a layer index
+        // the table understands, then put the group/layer pair in.
+        let inner = self.inner_group_num.max(1);
+        let name = match path.strip_prefix("layers.").and_then(|r| r.split_once('.')) {
+            Some((k, rest)) => match k.parse::<usize>() {
+                Ok(k) => NAMES.hf_name(&format!("layers.0.{rest}")).replacen(
+                    "albert_layer_groups.0.albert_layers.0",
+                    &format!(
+                        "albert_layer_groups.{}.albert_layers.{}",
+                        k / inner,
+                        k % inner
+                    ),
+                    1,
+                ),
+                Err(_) => path.to_string(),
+            },
+            None => NAMES.hf_name(path),
         };
         HfName {
             name,

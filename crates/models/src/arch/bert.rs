@@ -20,7 +20,7 @@
 use st_core::tokenizer::SpecialTokens;
 use st_core::weights::{HfName, NameMap};
 
-use super::split_layer;
+use super::Names;
 use crate::config::{EncoderConfig, HfConfig, PositionIds};
 use crate::{EncoderArchitecture, ModelError};
 
@@ -38,30 +38,26 @@ pub enum Variant {
 #[derive(Debug, Clone, Copy)]
 pub struct BertFamily(pub Variant);
 
+/// BERT's names (shared by RoBERTa, XLM-RoBERTa, CamemBERT and ELECTRA).
+const NAMES: Names = Names {
+    embeddings_norm: "embeddings.LayerNorm",
+    projection: Some("embeddings_project"),
+    pooler: "pooler.dense",
+    layer: |n| format!("encoder.layer.{n}"),
+    query: "attention.self.query",
+    key: "attention.self.key",
+    value: "attention.self.value",
+    attention_output: "attention.output.dense",
+    attention_norm: "attention.output.LayerNorm",
+    intermediate: "intermediate.dense",
+    output: "output.dense",
+    output_norm: "output.LayerNorm",
+};
+
 impl NameMap for BertFamily {
     fn hf_name(&self, path: &str) -> HfName {
-        let name = if let Some(rest) = path.strip_prefix("embeddings.norm.") {
-            format!("embeddings.LayerNorm.{rest}")
-        } else if let Some(rest) = path.strip_prefix("projection.") {
-            format!("embeddings_project.{rest}")
-        } else if let Some((n, rest)) = split_layer(path) {
-            let local = match rest.split_once('.') {
-                Some(("attention", r)) => match r.split_once('.') {
-                    Some(("output", p)) => format!("attention.output.dense.{p}"),
-                    Some(("norm", p)) => format!("attention.output.LayerNorm.{p}"),
-                    _ => format!("attention.self.{r}"),
-                },
-                Some(("intermediate", p)) => format!("intermediate.dense.{p}"),
-                Some(("output", p)) => format!("output.dense.{p}"),
-                Some(("norm", p)) => format!("output.LayerNorm.{p}"),
-                _ => rest.to_string(),
-            };
-            format!("encoder.layer.{n}.{local}")
-        } else {
-            path.to_string()
-        };
         HfName {
-            name,
+            name: NAMES.hf_name(path),
             in_base_model: true,
         }
     }

@@ -16,7 +16,7 @@
 use st_core::tokenizer::SpecialTokens;
 use st_core::weights::{HfName, NameMap};
 
-use super::split_layer;
+use super::Names;
 use crate::config::{EncoderConfig, HfConfig, PositionIds};
 use crate::{EncoderArchitecture, ModelError};
 
@@ -24,31 +24,25 @@ use crate::{EncoderArchitecture, ModelError};
 #[derive(Debug, Clone, Copy)]
 pub struct DistilBert;
 
+const NAMES: Names = Names {
+    embeddings_norm: "embeddings.LayerNorm",
+    projection: None,
+    pooler: "pooler.dense",
+    layer: |n| format!("transformer.layer.{n}"),
+    query: "attention.q_lin",
+    key: "attention.k_lin",
+    value: "attention.v_lin",
+    attention_output: "attention.out_lin",
+    attention_norm: "sa_layer_norm",
+    intermediate: "ffn.lin1",
+    output: "ffn.lin2",
+    output_norm: "output_layer_norm",
+};
+
 impl NameMap for DistilBert {
     fn hf_name(&self, path: &str) -> HfName {
-        let name = if let Some(rest) = path.strip_prefix("embeddings.norm.") {
-            format!("embeddings.LayerNorm.{rest}")
-        } else if let Some((n, rest)) = split_layer(path) {
-            let local = match rest.split_once('.') {
-                Some(("attention", r)) => match r.split_once('.') {
-                    Some(("query", p)) => format!("attention.q_lin.{p}"),
-                    Some(("key", p)) => format!("attention.k_lin.{p}"),
-                    Some(("value", p)) => format!("attention.v_lin.{p}"),
-                    Some(("output", p)) => format!("attention.out_lin.{p}"),
-                    Some(("norm", p)) => format!("sa_layer_norm.{p}"),
-                    _ => format!("attention.{r}"),
-                },
-                Some(("intermediate", p)) => format!("ffn.lin1.{p}"),
-                Some(("output", p)) => format!("ffn.lin2.{p}"),
-                Some(("norm", p)) => format!("output_layer_norm.{p}"),
-                _ => rest.to_string(),
-            };
-            format!("transformer.layer.{n}.{local}")
-        } else {
-            path.to_string()
-        };
         HfName {
-            name,
+            name: NAMES.hf_name(path),
             in_base_model: true,
         }
     }

@@ -26,8 +26,59 @@ pub mod bert;
 pub mod distilbert;
 
 /// Split `layers.N.rest` into `(N, rest)`.
-pub(crate) fn split_layer(path: &str) -> Option<(usize, &str)> {
+fn split_layer(path: &str) -> Option<(usize, &str)> {
     let rest = path.strip_prefix("layers.")?;
     let (index, rest) = rest.split_once('.')?;
     Some((index.parse().ok()?, rest))
+}
+
+/// An architecture's Hugging Face names, as data: where each piece of the shared
+/// [`crate::Encoder`] lives in its checkpoints. Every field is a name prefix; the parameter
+/// name (`weight`, `bias`) is appended.
+pub(crate) struct Names {
+    /// The embedding LayerNorm.
+    pub embeddings_norm: &'static str,
+    /// The embedding → hidden projection, if the architecture has one.
+    pub projection: Option<&'static str>,
+    /// The pooler's dense layer.
+    pub pooler: &'static str,
+    /// The prefix of stored layer `N` (`encoder.layer.N`).
+    pub layer: fn(usize) -> String,
+    pub query: &'static str,
+    pub key: &'static str,
+    pub value: &'static str,
+    pub attention_output: &'static str,
+    pub attention_norm: &'static str,
+    pub intermediate: &'static str,
+    pub output: &'static str,
+    pub output_norm: &'static str,
+}
+
+impl Names {
+    /// The Hugging Face name of a Burn parameter path (LayerNorm already as weight/bias).
+    pub fn hf_name(&self, path: &str) -> String {
+        let swap = |prefix: &str, hf: &str| path.strip_prefix(prefix).map(|p| format!("{hf}.{p}"));
+        if let Some(name) = swap("embeddings.norm.", self.embeddings_norm)
+            .or_else(|| self.projection.and_then(|hf| swap("projection.", hf)))
+            .or_else(|| swap("pooler.dense.", self.pooler))
+        {
+            return name;
+        }
+        let Some((n, rest)) = split_layer(path) else {
+            return path.to_string();
+        };
+        let (piece, param) = rest.rsplit_once('.').unwrap_or((rest, ""));
+        let local = match piece {
+            "attention.query" => self.query,
+            "attention.key" => self.key,
+            "attention.value" => self.value,
+            "attention.output" => self.attention_output,
+            "attention.norm" => self.attention_norm,
+            "intermediate" => self.intermediate,
+            "output" => self.output,
+            "norm" => self.output_norm,
+            other => return format!("{}.{other}.{param}", (self.layer)(n)),
+        };
+        format!("{}.{local}.{param}", (self.layer)(n))
+    }
 }
