@@ -347,12 +347,14 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
         Ok((results, outputs, wrong))
     }
 
-    fn evaluate_features(
+    /// Raw outputs for every example, in batches of `eval_batch_size`, and with `with_loss`
+    /// the mean batch loss (Python's `eval_loss`).
+    fn outputs(
         &self,
         model: &SequenceClassifier<B::InnerBackend>,
         features: &Features,
-        extra_metrics: &Metrics<f64, f64>,
-    ) -> Result<(EvalResults, Vec<Vec<f32>>), ClassificationError> {
+        with_loss: bool,
+    ) -> Result<(Vec<Vec<f32>>, f64), ClassificationError> {
         let n = features.ids.len();
         let batch_size = self.args.model.eval_batch_size.max(1);
         let mut outputs = Vec::with_capacity(n);
@@ -361,9 +363,11 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
         for chunk in indices.chunks(batch_size) {
             let input = self.batch_input::<B::InnerBackend>(features, chunk, &self.device);
             let logits = model.forward(input);
-            let loss = self.loss(logits.clone(), &features.targets, chunk);
-            loss_sum += loss.into_scalar().elem::<f64>();
-            batches += 1;
+            if with_loss {
+                let loss = self.loss(logits.clone(), &features.targets, chunk);
+                loss_sum += loss.into_scalar().elem::<f64>();
+                batches += 1;
+            }
             let [rows, cols] = logits.dims();
             let values: Vec<f32> = logits
                 .into_data()
@@ -372,8 +376,18 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
                 .map_err(|e| st_core::Error::Other(format!("reading logits: {e:?}")))?;
             outputs.extend((0..rows).map(|r| values[r * cols..(r + 1) * cols].to_vec()));
         }
+        Ok((outputs, loss_sum / batches.max(1) as f64))
+    }
+
+    fn evaluate_features(
+        &self,
+        model: &SequenceClassifier<B::InnerBackend>,
+        features: &Features,
+        extra_metrics: &Metrics<f64, f64>,
+    ) -> Result<(EvalResults, Vec<Vec<f32>>), ClassificationError> {
+        let (outputs, eval_loss) = self.outputs(model, features, true)?;
         let mut results = EvalResults::new();
-        results.insert("eval_loss".into(), loss_sum / batches.max(1) as f64);
+        results.insert("eval_loss".into(), eval_loss);
         let (labels, preds): (Vec<f64>, Vec<f64>) = match &features.targets {
             Targets::Values(values) => (
                 values.iter().map(|&v| v as f64).collect(),
@@ -426,11 +440,8 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
     }
 
     fn predict_examples(&self, examples: &[Example]) -> Result<Predictions, ClassificationError> {
-        let (_, outputs) = self.evaluate_features(
-            &self.classifier.model.valid(),
-            &self.featurise(examples)?,
-            &Metrics::new(),
-        )?;
+        let features = self.featurise(examples)?;
+        let (outputs, _) = self.outputs(&self.classifier.model.valid(), &features, false)?;
         let predictions = outputs
             .iter()
             .map(|o| {
