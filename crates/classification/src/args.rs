@@ -70,3 +70,35 @@ impl Default for ClassificationArgs {
 }
 
 impl Args for ClassificationArgs {}
+
+/// A decision threshold for multi-label predictions: one for all labels or one per label.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Threshold {
+    All(f64),
+    PerLabel(Vec<f64>),
+}
+
+/// Arguments of [`crate::MultiLabelClassificationModel`]: the classification arguments plus
+/// `threshold` (predictions are `sigmoid(output) >= threshold`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MultiLabelClassificationArgs {
+    #[serde(flatten)]
+    pub classification: ClassificationArgs,
+    pub threshold: Threshold,
+}
+
+impl Default for MultiLabelClassificationArgs {
+    fn default() -> Self {
+        Self {
+            classification: ClassificationArgs {
+                model_class: "MultiLabelClassificationModel".into(),
+                ..Default::default()
+            },
+            threshold: Threshold::All(0.5),
+        }
+    }
+}
+
+impl Args for MultiLabelClassificationArgs {}

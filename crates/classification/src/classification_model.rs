@@ -19,7 +19,7 @@ use st_models::{EncoderInput, ModelError, read_config};
 
 use crate::args::ClassificationArgs;
 use crate::data::{Example, Label};
-use crate::loss::{cross_entropy, mse};
+use crate::loss::{bce_with_logits, cross_entropy, mse};
 use crate::model::{
     LabelConfig, LoadedClassifier, SequenceClassifier, config_num_labels, load_classifier,
     save_classifier,
@@ -52,6 +52,14 @@ pub enum ClassificationError {
     Unsupported(&'static str),
     #[error("no examples given")]
     Empty,
+    #[error("example {index}: {message}")]
+    BadMultiHot { index: usize, message: String },
+    #[error("{what} has {found} values but the model has {expected} labels")]
+    PerLabelCount {
+        what: &'static str,
+        expected: usize,
+        found: usize,
+    },
 }
 
 macro_rules! into_core {
@@ -101,6 +109,14 @@ struct Features {
 enum Targets {
     Classes(Vec<usize>),
     Values(Vec<f32>),
+    MultiHot(Vec<Vec<f32>>),
+}
+
+/// Multi-label settings: BCE `pos_weight` and the per-label decision thresholds.
+#[derive(Debug, Clone)]
+pub(crate) struct MultiLabel {
+    pub pos_weight: Option<Vec<f32>>,
+    pub thresholds: Vec<f32>,
 }
 
 /// Sequence classification with Simple Transformers' API.
@@ -113,6 +129,7 @@ pub struct ClassificationModel<B: AutodiffBackend = TrainBackend> {
     labels: Vec<Label>,
     label_ids: HashMap<String, usize>,
     weight: Option<Vec<f32>>,
+    pub(crate) multi_label: Option<MultiLabel>,
     device: B::Device,
     source_dir: PathBuf,
 }
@@ -137,6 +154,18 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
         model_name: &str,
         options: ClassificationOptions,
         device: B::Device,
+    ) -> Result<Self, ClassificationError> {
+        Self::build(model_type, model_name, options, device, None)
+    }
+
+    /// The constructor both model types share; `multi_label` switches to multi-hot labels,
+    /// BCE loss and thresholded predictions.
+    pub(crate) fn build(
+        model_type: &str,
+        model_name: &str,
+        options: ClassificationOptions,
+        device: B::Device,
+        multi_label: Option<(crate::args::Threshold, Option<Vec<f32>>)>,
     ) -> Result<Self, ClassificationError> {
         let dir = resolve_model_dir(model_name, &options.hub)?;
         let mut args = ClassificationArgs::default();
@@ -171,7 +200,7 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
             (None, _) if args.regression => 1,
             (None, _) => config_num_labels(&config).unwrap_or(2),
         };
-        args.regression |= num_labels == 1;
+        args.regression |= num_labels == 1 && multi_label.is_none();
         if args.labels_list.is_empty() && !args.regression {
             args.labels_list = stored_labels(&config, num_labels);
         }
@@ -204,7 +233,38 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
                 ignore_tokenizer_json: false,
             },
         )?;
+        let multi_label = multi_label
+            .map(|(threshold, pos_weight)| {
+                let thresholds = match threshold {
+                    crate::args::Threshold::All(t) => vec![t as f32; num_labels],
+                    crate::args::Threshold::PerLabel(ts) if ts.len() == num_labels => {
+                        ts.iter().map(|&t| t as f32).collect()
+                    }
+                    crate::args::Threshold::PerLabel(ts) => {
+                        return Err(ClassificationError::PerLabelCount {
+                            what: "threshold",
+                            expected: num_labels,
+                            found: ts.len(),
+                        });
+                    }
+                };
+                if let Some(pw) = &pos_weight
+                    && pw.len() != num_labels
+                {
+                    return Err(ClassificationError::PerLabelCount {
+                        what: "pos_weight",
+                        expected: num_labels,
+                        found: pw.len(),
+                    });
+                }
+                Ok(MultiLabel {
+                    pos_weight,
+                    thresholds,
+                })
+            })
+            .transpose()?;
         Ok(Self {
+            multi_label,
             classifier,
             tokenizer,
             label_ids: args
@@ -246,7 +306,9 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let to_i64 = |v: &[u32]| v.iter().map(|&x| i64::from(x)).collect::<Vec<i64>>();
-        let targets = if self.args.regression {
+        let targets = if self.multi_label.is_some() {
+            Targets::MultiHot(self.multi_hot_targets(examples)?)
+        } else if self.args.regression {
             let values = examples
                 .iter()
                 .enumerate()
@@ -273,6 +335,31 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
             type_ids: encoded.iter().map(|e| to_i64(e.get_type_ids())).collect(),
             targets,
         })
+    }
+
+    fn multi_hot_targets(
+        &self,
+        examples: &[Example],
+    ) -> Result<Vec<Vec<f32>>, ClassificationError> {
+        let n = self.num_labels();
+        examples
+            .iter()
+            .enumerate()
+            .map(|(index, e)| {
+                let bad = |message: String| ClassificationError::BadMultiHot { index, message };
+                match &e.label {
+                    Label::MultiHot(v) if v.len() != n => Err(bad(format!(
+                        "multi-hot label has {} values, expected {n}",
+                        v.len()
+                    ))),
+                    Label::MultiHot(v) if v.iter().any(|&x| x > 1) => Err(bad(format!(
+                        "multi-hot label {v:?} has values other than 0 and 1"
+                    ))),
+                    Label::MultiHot(v) => Ok(v.iter().map(|&x| f32::from(x)).collect()),
+                    other => Err(bad(format!("label {other} is not a multi-hot list"))),
+                }
+            })
+            .collect()
     }
 
     fn class_of(&self, index: usize, label: &Label) -> Result<usize, ClassificationError> {
@@ -342,6 +429,19 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
                 .filter(|((_, class), out)| argmax(out) != **class)
                 .map(|((e, _), _)| e.clone())
                 .collect(),
+            Targets::MultiHot(targets) => examples
+                .iter()
+                .zip(targets)
+                .zip(&outputs)
+                .filter(|((_, target), out)| {
+                    let predicted = self.thresholded(out);
+                    predicted
+                        .iter()
+                        .zip(target.iter())
+                        .any(|(&p, &t)| f32::from(p) != t)
+                })
+                .map(|((e, _), _)| e.clone())
+                .collect(),
             Targets::Values(_) => Vec::new(),
         };
         Ok((results, outputs, wrong))
@@ -376,6 +476,12 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
                 .map_err(|e| st_core::Error::Other(format!("reading logits: {e:?}")))?;
             outputs.extend((0..rows).map(|r| values[r * cols..(r + 1) * cols].to_vec()));
         }
+        if self.multi_label.is_some() {
+            // Python's multi-label model reports sigmoid outputs.
+            for value in outputs.iter_mut().flatten() {
+                *value = 1.0 / (1.0 + (-*value).exp());
+            }
+        }
         Ok((outputs, loss_sum / batches.max(1) as f64))
     }
 
@@ -389,6 +495,26 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
         let mut results = EvalResults::new();
         results.insert("eval_loss".into(), eval_loss);
         let (labels, preds): (Vec<f64>, Vec<f64>) = match &features.targets {
+            Targets::MultiHot(targets) => {
+                let hot: Vec<Vec<u8>> = targets
+                    .iter()
+                    .map(|t| t.iter().map(|&v| v as u8).collect())
+                    .collect();
+                let scores: Vec<Vec<f64>> = outputs
+                    .iter()
+                    .map(|o| o.iter().map(|&v| v as f64).collect())
+                    .collect();
+                results.insert("LRAP".into(), metrics::lrap(&hot, &scores)?);
+                // Extra metrics see the flattened label and prediction matrices.
+                (
+                    targets.iter().flatten().map(|&v| v as f64).collect(),
+                    outputs
+                        .iter()
+                        .flat_map(|o| self.thresholded(o))
+                        .map(f64::from)
+                        .collect(),
+                )
+            }
             Targets::Values(values) => (
                 values.iter().map(|&v| v as f64).collect(),
                 outputs.iter().map(|o| o[0] as f64).collect(),
@@ -411,12 +537,35 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
         Ok((results, outputs))
     }
 
+    /// `sigmoid outputs >= threshold`, per label.
+    fn thresholded(&self, probabilities: &[f32]) -> Vec<u8> {
+        let thresholds = self
+            .multi_label
+            .as_ref()
+            .map(|m| m.thresholds.as_slice())
+            .unwrap_or(&[]);
+        probabilities
+            .iter()
+            .zip(thresholds)
+            .map(|(p, t)| u8::from(p >= t))
+            .collect()
+    }
+
+    /// A placeholder label for texts to predict (featurisation wants one).
+    fn placeholder_label(&self) -> Label {
+        if self.multi_label.is_some() {
+            Label::MultiHot(vec![0; self.num_labels()])
+        } else {
+            self.labels.first().cloned().unwrap_or(Label::Int(0))
+        }
+    }
+
     /// Predict labels for texts: `(predictions, raw_outputs)` as Python. Regression gives the
     /// value as a `Label::Float`. [`softmax`] turns raw outputs into probabilities.
     pub fn predict(&self, texts: &[&str]) -> Result<Predictions, ClassificationError> {
         let examples: Vec<Example> = texts
             .iter()
-            .map(|t| Example::new(*t, self.labels.first().cloned().unwrap_or(Label::Int(0))))
+            .map(|t| Example::new(*t, self.placeholder_label()))
             .collect();
         self.predict_examples(&examples)
     }
@@ -445,7 +594,9 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
         let predictions = outputs
             .iter()
             .map(|o| {
-                if self.args.regression {
+                if self.multi_label.is_some() {
+                    Label::MultiHot(self.thresholded(o))
+                } else if self.args.regression {
                     Label::Float(o[0] as f64)
                 } else {
                     self.labels
@@ -481,7 +632,9 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
             } else {
                 self.labels.iter().map(Label::key).collect()
             },
-            problem_type: if self.args.regression {
+            problem_type: if self.multi_label.is_some() {
+                "multi_label_classification".into()
+            } else if self.args.regression {
                 "regression".into()
             } else {
                 "single_label_classification".into()
@@ -552,6 +705,18 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
                     .as_ref()
                     .map(|w| Tensor::<BB, 1>::from_floats(w.as_slice(), &device));
                 cross_entropy(logits, Tensor::from_ints(ids.as_slice(), &device), weights)
+            }
+            Targets::MultiHot(targets) => {
+                let flat: Vec<f32> = indices.iter().flat_map(|&i| targets[i].clone()).collect();
+                let [n, c] = logits.dims();
+                let targets =
+                    Tensor::<BB, 1>::from_floats(flat.as_slice(), &device).reshape([n, c]);
+                let pos_weight = self
+                    .multi_label
+                    .as_ref()
+                    .and_then(|m| m.pos_weight.as_ref())
+                    .map(|w| Tensor::<BB, 1>::from_floats(w.as_slice(), &device));
+                bce_with_logits(logits, targets, pos_weight)
             }
             Targets::Values(values) => {
                 let v: Vec<f32> = indices.iter().map(|&i| values[i]).collect();

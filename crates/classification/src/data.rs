@@ -2,13 +2,15 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A label as users write it: a class index or name, or a number for regression.
+/// A label as users write it: a class index or name, a number for regression, or a multi-hot
+/// list for multi-label classification.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Label {
     Int(i64),
     Float(f64),
     Text(String),
+    MultiHot(Vec<u8>),
 }
 
 impl Label {
@@ -18,6 +20,7 @@ impl Label {
             Label::Int(i) => i.to_string(),
             Label::Float(f) => f.to_string(),
             Label::Text(s) => s.clone(),
+            Label::MultiHot(v) => format!("{v:?}"),
         }
     }
 
@@ -27,6 +30,7 @@ impl Label {
             Label::Int(i) => Some(*i as f64),
             Label::Float(f) => Some(*f),
             Label::Text(s) => s.trim().parse().ok(),
+            Label::MultiHot(_) => None,
         }
     }
 }
@@ -46,6 +50,12 @@ impl From<i64> for Label {
 impl From<f64> for Label {
     fn from(v: f64) -> Self {
         Label::Float(v)
+    }
+}
+
+impl From<Vec<u8>> for Label {
+    fn from(v: Vec<u8>) -> Self {
+        Label::MultiHot(v)
     }
 }
 

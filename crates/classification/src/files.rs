@@ -669,7 +669,9 @@ fn parse_label(raw: &RawLabel, regression: bool) -> Result<Label, RowProblem> {
     match label {
         Label::Int(i) => Ok(Label::Float(i as f64)),
         Label::Float(f) => Ok(Label::Float(f)),
-        Label::Text(text) => Err(RowProblem::NotANumber { label: text }),
+        other @ (Label::Text(_) | Label::MultiHot(_)) => {
+            Err(RowProblem::NotANumber { label: other.key() })
+        }
     }
 }
 

@@ -25,8 +25,9 @@ pub mod files;
 pub mod head;
 pub mod loss;
 pub mod model;
+pub mod multi_label;
 
-pub use args::ClassificationArgs;
+pub use args::{ClassificationArgs, MultiLabelClassificationArgs, Threshold};
 pub use classification_model::{
     ClassificationError, ClassificationModel, ClassificationOptions, EvalOutput, Predictions,
     softmax,
@@ -41,3 +42,4 @@ pub use model::{
     ClassifierNames, LabelConfig, LoadedClassifier, SequenceClassifier, architecture_name,
     classifier_config, config_num_labels, load_classifier, save_classifier,
 };
+pub use multi_label::{MultiLabelClassificationModel, MultiLabelOptions};
