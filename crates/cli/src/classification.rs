@@ -1,14 +1,20 @@
-//! `st classification train|eval|predict`.
+//! `st classification train|eval|predict` and `st multilabel train|eval|predict`: one command
+//! set, dispatched to `ClassificationModel` or `MultiLabelClassificationModel`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
-use st_classification::files::{read_examples, read_texts};
-use st_classification::{ClassificationArgs, ClassificationModel, ClassificationOptions, softmax};
+use st_classification::files::{read_examples, read_multilabel_examples, read_texts};
+use st_classification::{
+    ClassificationArgs, ClassificationModel, ClassificationOptions, EvalOutput, Example,
+    MultiLabelClassificationArgs, MultiLabelClassificationModel, MultiLabelOptions, Predictions,
+    softmax,
+};
 use st_core::args::Args;
 use st_core::backend::DeviceRequest;
 use st_core::metrics::Metrics;
+use st_core::train::TrainOutput;
 
 type CliResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -82,10 +88,8 @@ pub enum Command {
     },
 }
 
-fn args_from(
-    common: &Common,
-    base: ClassificationArgs,
-) -> Result<ClassificationArgs, Box<dyn std::error::Error>> {
+/// `base` with `--args-file` then `--args` merged in (unknown keys are errors).
+fn args_from<A: Args>(common: &Common, base: A) -> Result<A, Box<dyn std::error::Error>> {
     let mut args = base;
     if let Some(path) = &common.args_file {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -109,36 +113,136 @@ fn device(common: &Common) -> DeviceRequest {
     }
 }
 
-/// A saved model: its arguments (model_args.json) with the command's overrides, and its type.
+/// Which model the commands drive.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    SingleLabel,
+    MultiLabel,
+}
+
+/// Either model, behind the operations the commands need.
+enum Model {
+    Single(Box<ClassificationModel>),
+    Multi(Box<MultiLabelClassificationModel>),
+}
+
+impl Model {
+    fn new(
+        kind: Kind,
+        model_type: &str,
+        model_name: &str,
+        common: &Common,
+        saved_args_dir: Option<&Path>,
+        num_labels: Option<usize>,
+        output_dir: Option<&Path>,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
+        let device = device(common);
+        Ok(match kind {
+            Kind::SingleLabel => {
+                let mut base = ClassificationArgs::default();
+                if let Some(dir) = saved_args_dir {
+                    base.load_from_dir(dir)?;
+                }
+                let mut args = args_from(common, base)?;
+                if let Some(dir) = output_dir {
+                    args.model.output_dir = dir.to_string_lossy().into_owned();
+                }
+                let options = ClassificationOptions {
+                    args,
+                    num_labels,
+                    device,
+                    ..Default::default()
+                };
+                Model::Single(Box::new(ClassificationModel::new(
+                    model_type, model_name, options,
+                )?))
+            }
+            Kind::MultiLabel => {
+                let mut base = MultiLabelClassificationArgs::default();
+                if let Some(dir) = saved_args_dir {
+                    base.load_from_dir(dir)?;
+                }
+                let mut args = args_from(common, base)?;
+                if let Some(dir) = output_dir {
+                    args.classification.model.output_dir = dir.to_string_lossy().into_owned();
+                }
+                let options = MultiLabelOptions {
+                    args,
+                    num_labels,
+                    device,
+                    ..Default::default()
+                };
+                let model = MultiLabelClassificationModel::new(model_type, model_name, options)?;
+                Model::Multi(Box::new(model))
+            }
+        })
+    }
+
+    fn args(&self) -> &ClassificationArgs {
+        match self {
+            Model::Single(m) => &m.args,
+            Model::Multi(m) => &m.args.classification,
+        }
+    }
+
+    fn read(&self, path: &Path) -> Result<Vec<Example>, Box<dyn std::error::Error>> {
+        Ok(match self {
+            Model::Single(m) => read_examples(path, m.args.regression)?,
+            Model::Multi(m) => read_multilabel_examples(path, Some(m.num_labels()))?
+                .into_iter()
+                .map(|(text, hot)| Example::new(text, hot))
+                .collect(),
+        })
+    }
+
+    fn train(
+        &mut self,
+        train: &[Example],
+        eval: Option<&[Example]>,
+    ) -> Result<TrainOutput, Box<dyn std::error::Error>> {
+        Ok(match self {
+            Model::Single(m) => m.train_model(train, eval, Metrics::new())?,
+            Model::Multi(m) => m.train_model(train, eval, Metrics::new())?,
+        })
+    }
+
+    fn eval(&self, examples: &[Example]) -> Result<EvalOutput, Box<dyn std::error::Error>> {
+        Ok(match self {
+            Model::Single(m) => m.eval_model(examples, &Metrics::new())?,
+            Model::Multi(m) => m.eval_model(examples, &Metrics::new())?,
+        })
+    }
+
+    fn predict(&self, texts: &[&str]) -> Result<Predictions, Box<dyn std::error::Error>> {
+        Ok(match self {
+            Model::Single(m) => m.predict(texts)?,
+            Model::Multi(m) => m.predict(texts)?,
+        })
+    }
+}
+
+/// A saved model, with its model_args.json and the command's overrides.
 fn saved_model(
+    kind: Kind,
     dir: &Path,
     model_type: Option<String>,
     common: &Common,
-) -> Result<(ClassificationModel, String), Box<dyn std::error::Error>> {
+) -> Result<Model, Box<dyn std::error::Error>> {
     let mut saved = ClassificationArgs::default();
     saved.load_from_dir(dir)?;
-    let args = args_from(common, saved)?;
     let model_type = model_type
-        .or_else(|| args.model.model_type.clone())
+        .or_else(|| saved.model.model_type.clone())
         .ok_or_else(|| {
             format!(
                 "{}: no model_args.json naming the model_type; pass --model-type",
                 dir.display()
             )
         })?;
-    let options = ClassificationOptions {
-        args,
-        device: device(common),
-        ..Default::default()
-    };
     let name = dir.to_str().ok_or("the model path is not UTF-8")?;
-    Ok((
-        ClassificationModel::new(&model_type, name, options)?,
-        model_type,
-    ))
+    Model::new(kind, &model_type, name, common, Some(dir), None, None)
 }
 
-pub fn run(command: Command) -> CliResult {
+pub fn run(command: Command, kind: Kind) -> CliResult {
     match command {
         Command::Train {
             model_type,
@@ -149,38 +253,31 @@ pub fn run(command: Command) -> CliResult {
             num_labels,
             common,
         } => {
-            let mut args = args_from(&common, ClassificationArgs::default())?;
-            if let Some(dir) = output_dir {
-                args.model.output_dir = dir.to_string_lossy().into_owned();
-            }
-            let options = ClassificationOptions {
-                args,
+            let mut model = Model::new(
+                kind,
+                &model_type,
+                &model_name,
+                &common,
+                None,
                 num_labels,
-                device: device(&common),
-                ..Default::default()
-            };
-            let mut model = ClassificationModel::new(&model_type, &model_name, options)?;
-            let regression = model.args.regression;
-            let train_examples = read_examples(&train, regression)?;
-            let eval_examples = eval
-                .as_deref()
-                .map(|p| read_examples(p, regression))
-                .transpose()?;
-            let output =
-                model.train_model(&train_examples, eval_examples.as_deref(), Metrics::new())?;
+                output_dir.as_deref(),
+            )?;
+            let train_examples = model.read(&train)?;
+            let eval_examples = eval.as_deref().map(|p| model.read(p)).transpose()?;
+            let output = model.train(&train_examples, eval_examples.as_deref())?;
+            let output_dir = model.args().model.output_dir.clone();
             tracing::info!(
-                "trained {} steps, training loss {:.4}; saved to {}",
+                "trained {} steps, training loss {:.4}; saved to {output_dir}",
                 output.global_step,
                 output.training_loss,
-                model.args.model.output_dir
             );
             let mut summary = serde_json::json!({
                 "global_step": output.global_step,
                 "training_loss": output.training_loss,
-                "output_dir": model.args.model.output_dir,
+                "output_dir": output_dir,
             });
             if let Some(examples) = &eval_examples {
-                let (result, _, _) = model.eval_model(examples, &Metrics::new())?;
+                let (result, _, _) = model.eval(examples)?;
                 summary["eval"] = serde_json::to_value(result)?;
             }
             println!("{summary}");
@@ -192,9 +289,9 @@ pub fn run(command: Command) -> CliResult {
             eval,
             common,
         } => {
-            let (model, _) = saved_model(&model, model_type, &common)?;
-            let examples = read_examples(&eval, model.args.regression)?;
-            let (result, _, _) = model.eval_model(&examples, &Metrics::new())?;
+            let model = saved_model(kind, &model, model_type, &common)?;
+            let examples = model.read(&eval)?;
+            let (result, _, _) = model.eval(&examples)?;
             println!("{}", serde_json::to_string(&result)?);
             Ok(())
         }
@@ -204,26 +301,25 @@ pub fn run(command: Command) -> CliResult {
             input,
             common,
         } => {
-            let (model, _) = saved_model(&model, model_type, &common)?;
+            let model = saved_model(kind, &model, model_type, &common)?;
             let texts = read_texts(&input)?;
             let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
             let (predictions, raw) = model.predict(&refs)?;
-            let probabilities = softmax(&raw);
             let mut out = std::io::stdout().lock();
-            for ((text, prediction), (raw, probs)) in texts
-                .iter()
-                .zip(&predictions)
-                .zip(raw.iter().zip(&probabilities))
-            {
-                let line = if model.args.regression {
-                    serde_json::json!({"text": text, "prediction": prediction, "raw_outputs": raw})
-                } else {
-                    serde_json::json!({
+            for ((text, prediction), raw) in texts.iter().zip(&predictions).zip(&raw) {
+                let line = match (&model, model.args().regression) {
+                    (Model::Multi(_), _) => {
+                        serde_json::json!({"text": text, "prediction": prediction, "probabilities": raw})
+                    }
+                    (Model::Single(_), true) => {
+                        serde_json::json!({"text": text, "prediction": prediction, "raw_outputs": raw})
+                    }
+                    (Model::Single(_), false) => serde_json::json!({
                         "text": text,
                         "prediction": prediction,
-                        "probabilities": probs,
+                        "probabilities": softmax(std::slice::from_ref(raw))[0],
                         "raw_outputs": raw,
-                    })
+                    }),
                 };
                 writeln!(out, "{line}")?;
             }

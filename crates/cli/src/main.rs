@@ -70,6 +70,11 @@ enum Command {
         #[command(subcommand)]
         command: classification::Command,
     },
+    /// Multi-label classification (MultiLabelClassificationModel): labels are multi-hot lists.
+    Multilabel {
+        #[command(subcommand)]
+        command: classification::Command,
+    },
     /// Embed texts with a pretrained encoder (Simple Transformers' RepresentationModel).
     Encode {
         #[command(flatten)]
@@ -105,7 +110,12 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
-        Command::Classification { command } => classification::run(command),
+        Command::Classification { command } => {
+            classification::run(command, classification::Kind::SingleLabel)
+        }
+        Command::Multilabel { command } => {
+            classification::run(command, classification::Kind::MultiLabel)
+        }
         Command::Encode {
             model,
             texts,

@@ -187,3 +187,64 @@ fn bad_rows_and_non_empty_output_fail_cleanly() {
         "mine"
     );
 }
+
+#[test]
+fn multilabel_train_eval_predict_from_jsonl() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let rows = [
+        ("good fun", "[1, 0, 1]"),
+        ("fun fun", "[1, 0, 0]"),
+        ("the film", "[0, 1, 0]"),
+        ("a good film", "[0, 1, 1]"),
+    ];
+    let jsonl: String = rows
+        .iter()
+        .map(|(t, l)| format!("{{\"text\": \"{t}\", \"labels\": {l}}}\n"))
+        .collect();
+    std::fs::write(dir.join("train.jsonl"), jsonl).unwrap();
+    std::fs::write(dir.join("texts.txt"), "good fun\n").unwrap();
+    let bert = tiny_bert();
+    let args = r#"{"num_train_epochs": 2, "silent": true, "manual_seed": 1,
+                  "save_model_every_epoch": false, "tensorboard_dir": "runs", "threshold": 0.5}"#;
+    let (ok, stdout, stderr) = st(
+        &[
+            "multilabel",
+            "train",
+            "--model-type",
+            "bert",
+            "--model-name",
+            bert.to_str().unwrap(),
+            "--train",
+            "train.jsonl",
+            "--eval",
+            "train.jsonl",
+            "--output-dir",
+            "model",
+            "--num-labels",
+            "3",
+            "--args",
+            args,
+        ],
+        dir,
+    );
+    assert!(ok, "train failed: {stderr}");
+    let summary: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert!(summary["eval"]["LRAP"].is_number(), "{summary}");
+
+    let (ok, stdout, stderr) = st(
+        &[
+            "multilabel",
+            "predict",
+            "--model",
+            "model",
+            "--input",
+            "texts.txt",
+        ],
+        dir,
+    );
+    assert!(ok, "predict failed: {stderr}");
+    let line: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(line["prediction"].as_array().unwrap().len(), 3);
+    assert_eq!(line["probabilities"].as_array().unwrap().len(), 3);
+}
