@@ -94,6 +94,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .to_string_lossy()
                 .into_owned(),
             tensorboard_dir: Some(work.join("runs").to_string_lossy().into_owned()),
+            cache_dir: work.join("cache").to_string_lossy().into_owned(),
             overwrite_output_dir: true,
             save_model_every_epoch: false,
             ..Default::default()

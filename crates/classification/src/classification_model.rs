@@ -98,14 +98,14 @@ pub struct ClassificationOptions {
 }
 
 /// Tokenised examples: ids and segment ids per example, and class indices or values.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Features {
     ids: Vec<Vec<i64>>,
     type_ids: Vec<Vec<i64>>,
     targets: Targets,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 enum Targets {
     Classes(Vec<usize>),
     Values(Vec<f32>),
@@ -293,6 +293,70 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
             .collect()
     }
 
+    /// Features for `examples`, through the feature cache under `cache_dir` as Simple
+    /// Transformers does it — but keyed by a hash of the examples, the tokenizer, `model_type`,
+    /// `max_seq_length` and the label settings, so a changed dataset is never served stale
+    /// features (Python keys by counts only). Features are reused when
+    /// `reprocess_input_data` is false (for evaluation data, also when
+    /// `use_cached_eval_features`), and written unless `no_cache`.
+    fn cached_features(
+        &self,
+        examples: &[Example],
+        mode: &str,
+    ) -> Result<Features, ClassificationError> {
+        let args = &self.args.model;
+        let path = Path::new(&args.cache_dir).join(format!(
+            "cached_{mode}_{}_{}_{}_{:016x}.json",
+            self.classifier.arch.model_type(),
+            args.max_seq_length,
+            self.num_labels(),
+            self.features_key(examples)
+        ));
+        let reuse = !args.reprocess_input_data || (mode == "dev" && args.use_cached_eval_features);
+        let cached = (reuse && !args.no_cache)
+            .then(|| std::fs::read_to_string(&path).ok())
+            .flatten()
+            .and_then(|text| serde_json::from_str::<Features>(&text).ok());
+        if let Some(features) = cached {
+            tracing::info!("features loaded from {}", path.display());
+            return Ok(features);
+        }
+        let features = self.featurise(examples)?;
+        if !args.no_cache {
+            let write = || -> std::io::Result<()> {
+                std::fs::create_dir_all(&args.cache_dir)?;
+                let tmp = path.with_extension("json.tmp");
+                std::fs::write(&tmp, serde_json::to_vec(&features)?)?;
+                std::fs::rename(&tmp, &path)
+            };
+            if let Err(e) = write() {
+                tracing::warn!("could not write the feature cache {}: {e}", path.display());
+            }
+        }
+        Ok(features)
+    }
+
+    /// A hash of everything features depend on.
+    fn features_key(&self, examples: &[Example]) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::hash::DefaultHasher::new();
+        for e in examples {
+            e.text_a.hash(&mut hasher);
+            e.text_b.hash(&mut hasher);
+            e.label.key().hash(&mut hasher);
+        }
+        serde_json::to_string(self.tokenizer.inner())
+            .unwrap_or_default()
+            .hash(&mut hasher);
+        self.args.model.do_lower_case.hash(&mut hasher);
+        self.args.regression.hash(&mut hasher);
+        self.multi_label.is_some().hash(&mut hasher);
+        for (label, id) in &self.args.labels_map {
+            (label, id).hash(&mut hasher);
+        }
+        hasher.finish()
+    }
+
     fn featurise(&self, examples: &[Example]) -> Result<Features, ClassificationError> {
         let max_len = self.args.model.max_seq_length;
         let encoded = examples
@@ -389,8 +453,10 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
         if train_examples.is_empty() {
             return Err(ClassificationError::Empty);
         }
-        let train_features = self.featurise(train_examples)?;
-        let eval_features = eval_examples.map(|e| self.featurise(e)).transpose()?;
+        let train_features = self.cached_features(train_examples, "train")?;
+        let eval_features = eval_examples
+            .map(|e| self.cached_features(e, "dev"))
+            .transpose()?;
         let mut task = ClassifierTask {
             owner: self,
             train: train_features,
@@ -418,7 +484,7 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
         if examples.is_empty() {
             return Err(ClassificationError::Empty);
         }
-        let features = self.featurise(examples)?;
+        let features = self.cached_features(examples, "dev")?;
         let (results, outputs) =
             self.evaluate_features(&self.classifier.model.valid(), &features, extra_metrics)?;
         let wrong = match &features.targets {

@@ -55,6 +55,7 @@ fn args(output: &std::path::Path) -> ClassificationArgs {
             output_dir: output.join("outputs").to_string_lossy().into_owned(),
             best_model_dir: output.join("outputs/best").to_string_lossy().into_owned(),
             tensorboard_dir: Some(output.join("runs").to_string_lossy().into_owned()),
+            cache_dir: output.join("cache").to_string_lossy().into_owned(),
             num_train_epochs: 15,
             train_batch_size: 4,
             learning_rate: 1e-3,
@@ -259,4 +260,67 @@ fn bad_labels_and_settings_are_clear_errors() {
             .contains("sliding_window is not supported yet"),
         "{err}"
     );
+}
+
+#[test]
+fn feature_cache_is_keyed_by_content() {
+    let _rng = rng_lock();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut settings = args(tmp.path());
+    settings.model.num_train_epochs = 1;
+    settings.model.reprocess_input_data = false;
+    let cache = tmp.path().join("cache");
+    let mut first = model(settings.clone(), None);
+    let data = examples();
+    first.train_model(&data, None, Metrics::new()).unwrap();
+    let files = || -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&cache)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(files().len(), 1);
+    assert!(
+        files()[0].starts_with("cached_train_bert_128_2_"),
+        "{:?}",
+        files()
+    );
+
+    // Same content: the cached file is reused, not rewritten.
+    let cached = cache.join(&files()[0]);
+    let written = std::fs::metadata(&cached).unwrap().modified().unwrap();
+    settings.model.overwrite_output_dir = true;
+    let mut again = model_from(settings.clone());
+    again.train_model(&data, None, Metrics::new()).unwrap();
+    assert_eq!(files().len(), 1);
+    assert_eq!(
+        std::fs::metadata(&cached).unwrap().modified().unwrap(),
+        written
+    );
+
+    // A corrupt cache file is recomputed, not trusted.
+    std::fs::write(&cached, "not features").unwrap();
+    again.train_model(&data, None, Metrics::new()).unwrap();
+    assert!(std::fs::read_to_string(&cached).unwrap().starts_with('{'));
+
+    // Changed content (one label flipped, same count): a new cache entry, never stale features.
+    let mut changed = data.clone();
+    changed[0].label = Label::Int(0);
+    again.train_model(&changed, None, Metrics::new()).unwrap();
+    assert_eq!(files().len(), 2);
+
+    // no_cache writes nothing.
+    let mut none = settings.clone();
+    none.model.no_cache = true;
+    none.model.cache_dir = tmp.path().join("nothing").to_string_lossy().into_owned();
+    model_from(none)
+        .train_model(&data, None, Metrics::new())
+        .unwrap();
+    assert!(!tmp.path().join("nothing").exists());
+}
+
+fn model_from(args: ClassificationArgs) -> ClassificationModel {
+    model(args, None)
 }

@@ -41,6 +41,7 @@ fn options(dir: &std::path::Path, epochs: usize) -> MultiLabelOptions {
     let m = &mut args.classification.model;
     m.output_dir = dir.join("outputs").to_string_lossy().into_owned();
     m.tensorboard_dir = Some(dir.join("runs").to_string_lossy().into_owned());
+    m.cache_dir = dir.join("cache").to_string_lossy().into_owned();
     m.num_train_epochs = epochs;
     m.train_batch_size = 4;
     m.learning_rate = 1e-3;
