@@ -103,6 +103,26 @@ struct Features {
     ids: Vec<Vec<i64>>,
     type_ids: Vec<Vec<i64>>,
     targets: Targets,
+    /// With `sliding_window`: the example each row (window) comes from.
+    #[serde(default)]
+    windows_of: Option<Vec<usize>>,
+}
+
+/// Outputs regrouped per example (windows concatenated) with per-example targets.
+struct ExampleOutputs {
+    outputs: Vec<Vec<f32>>,
+    targets: Targets,
+    /// Per example, the outputs of each of its windows (one row without windows).
+    windows: Vec<Vec<Vec<f32>>>,
+    windowed: bool,
+}
+
+/// What the model decides for one example.
+#[derive(Debug, Clone, PartialEq)]
+enum Decision {
+    Class(usize),
+    Value(f32),
+    MultiHot(Vec<u8>),
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -173,8 +193,12 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
         if options.args != ClassificationArgs::default() {
             args = options.args;
         }
+        if args.sliding_window && multi_label.is_some() {
+            return Err(ClassificationError::Unsupported(
+                "sliding_window with multi-label classification (as in Python)",
+            ));
+        }
         for (flag, name) in [
-            (args.sliding_window, "sliding_window"),
             (args.lazy_loading, "lazy_loading"),
             (args.as_reranker, "as_reranker"),
             (!args.special_tokens_list.is_empty(), "special_tokens_list"),
@@ -358,6 +382,9 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
     }
 
     fn featurise(&self, examples: &[Example]) -> Result<Features, ClassificationError> {
+        if self.args.sliding_window {
+            return self.featurise_windows(examples);
+        }
         let max_len = self.args.model.max_seq_length;
         let encoded = examples
             .par_iter()
@@ -369,7 +396,69 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
                 self.tokenizer.encode(input, max_len)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let to_i64 = |v: &[u32]| v.iter().map(|&x| i64::from(x)).collect::<Vec<i64>>();
+        Ok(Features {
+            ids: encoded.iter().map(|e| to_i64(e.get_ids())).collect(),
+            type_ids: encoded.iter().map(|e| to_i64(e.get_type_ids())).collect(),
+            targets: self.targets(examples)?,
+            windows_of: None,
+        })
+    }
+
+    /// Every text cut into windows (see [`crate::window`]), each with the special tokens the
+    /// tokenizer's template puts around a single sequence; rows keep their example's target.
+    fn featurise_windows(&self, examples: &[Example]) -> Result<Features, ClassificationError> {
+        let max_len = self.args.model.max_seq_length;
+        let specials = to_i64(
+            self.tokenizer
+                .encode(TextInput::Single(""), usize::MAX)?
+                .get_ids(),
+        );
+        let (prefix, suffix) = specials.split_at(specials.len().min(1));
+        let bucket = max_len.saturating_sub(specials.len()).max(1);
+        let step = crate::window::stride_tokens(max_len, self.args.stride);
+        let per_example = examples
+            .par_iter()
+            .map(|e| {
+                if e.text_b.is_some() {
+                    return Err(ClassificationError::Unsupported(
+                        "sliding_window with sentence pairs (as in Python)",
+                    ));
+                }
+                let encoding = self
+                    .tokenizer
+                    .inner()
+                    .encode(e.text_a.as_str(), false)
+                    .map_err(|err| st_core::tokenizer::TokenizerError::Encode(err.to_string()))?;
+                let ids = to_i64(encoding.get_ids());
+                Ok(crate::window::windows(&ids, bucket, step)
+                    .into_iter()
+                    .map(|w| [prefix, w, suffix].concat())
+                    .collect::<Vec<_>>())
+            })
+            .collect::<Result<Vec<_>, ClassificationError>>()?;
+        let windows_of: Vec<usize> = per_example
+            .iter()
+            .enumerate()
+            .flat_map(|(i, ws)| std::iter::repeat_n(i, ws.len()))
+            .collect();
+        let ids: Vec<Vec<i64>> = per_example.into_iter().flatten().collect();
+        let targets = match self.targets(examples)? {
+            Targets::Classes(c) => Targets::Classes(windows_of.iter().map(|&i| c[i]).collect()),
+            Targets::Values(v) => Targets::Values(windows_of.iter().map(|&i| v[i]).collect()),
+            Targets::MultiHot(m) => {
+                Targets::MultiHot(windows_of.iter().map(|&i| m[i].clone()).collect())
+            }
+        };
+        Ok(Features {
+            type_ids: ids.iter().map(|w| vec![0; w.len()]).collect(),
+            ids,
+            targets,
+            windows_of: Some(windows_of),
+        })
+    }
+
+    /// The training targets of `examples`: classes, values or multi-hot rows.
+    fn targets(&self, examples: &[Example]) -> Result<Targets, ClassificationError> {
         let targets = if self.multi_label.is_some() {
             Targets::MultiHot(self.multi_hot_targets(examples)?)
         } else if self.args.regression {
@@ -394,11 +483,7 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
                 .collect::<Result<_, _>>()?;
             Targets::Classes(classes)
         };
-        Ok(Features {
-            ids: encoded.iter().map(|e| to_i64(e.get_ids())).collect(),
-            type_ids: encoded.iter().map(|e| to_i64(e.get_type_ids())).collect(),
-            targets,
-        })
+        Ok(targets)
     }
 
     fn multi_hot_targets(
@@ -485,32 +570,88 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
             return Err(ClassificationError::Empty);
         }
         let features = self.cached_features(examples, "dev")?;
-        let (results, outputs) =
-            self.evaluate_features(&self.classifier.model.valid(), &features, extra_metrics)?;
-        let wrong = match &features.targets {
-            Targets::Classes(classes) => examples
-                .iter()
-                .zip(classes)
-                .zip(&outputs)
-                .filter(|((_, class), out)| argmax(out) != **class)
-                .map(|((e, _), _)| e.clone())
-                .collect(),
-            Targets::MultiHot(targets) => examples
-                .iter()
-                .zip(targets)
-                .zip(&outputs)
-                .filter(|((_, target), out)| {
-                    let predicted = self.thresholded(out);
-                    predicted
-                        .iter()
-                        .zip(target.iter())
-                        .any(|(&p, &t)| f32::from(p) != t)
-                })
-                .map(|((e, _), _)| e.clone())
-                .collect(),
-            Targets::Values(_) => Vec::new(),
+        let (results, per_example, decisions) = self.evaluate_features(
+            &self.classifier.model.valid(),
+            &features,
+            extra_metrics,
+            !self.args.model.silent,
+        )?;
+        let wrong = examples
+            .iter()
+            .zip(&decisions)
+            .enumerate()
+            .filter(|(i, (_, decision))| !self.is_right(decision, &per_example.targets, *i))
+            .map(|(_, (e, _))| e.clone())
+            .collect();
+        Ok((results, per_example.outputs, wrong))
+    }
+
+    /// Whether a decision matches example `i`'s target (regression is never "wrong").
+    fn is_right(&self, decision: &Decision, targets: &Targets, i: usize) -> bool {
+        match (decision, targets) {
+            (Decision::Class(c), Targets::Classes(classes)) => *c == classes[i],
+            (Decision::MultiHot(h), Targets::MultiHot(rows)) => {
+                h.iter().zip(&rows[i]).all(|(&p, &t)| f32::from(p) == t)
+            }
+            _ => true,
+        }
+    }
+
+    /// Window outputs regrouped per example; without windows, one row each.
+    fn per_example(&self, features: &Features, outputs: Vec<Vec<f32>>) -> ExampleOutputs {
+        let Some(windows_of) = &features.windows_of else {
+            return ExampleOutputs {
+                windows: outputs.iter().map(|o| vec![o.clone()]).collect(),
+                outputs,
+                targets: features.targets.clone(),
+                windowed: false,
+            };
         };
-        Ok((results, outputs, wrong))
+        let n = windows_of.last().map_or(0, |&last| last + 1);
+        let mut windows: Vec<Vec<Vec<f32>>> = vec![Vec::new(); n];
+        for (row, &example) in outputs.into_iter().zip(windows_of) {
+            windows[example].push(row);
+        }
+        let first: Vec<usize> = (0..n)
+            .map(|e| windows_of.iter().position(|&w| w == e).unwrap_or(0))
+            .collect();
+        let targets = match &features.targets {
+            Targets::Classes(c) => Targets::Classes(first.iter().map(|&r| c[r]).collect()),
+            Targets::Values(v) => Targets::Values(first.iter().map(|&r| v[r]).collect()),
+            Targets::MultiHot(m) => {
+                Targets::MultiHot(first.iter().map(|&r| m[r].clone()).collect())
+            }
+        };
+        ExampleOutputs {
+            outputs: windows.iter().map(|ws| ws.concat()).collect(),
+            targets,
+            windows,
+            windowed: true,
+        }
+    }
+
+    /// The model's decision per example: argmax (majority vote of windows, ties to
+    /// `tie_value`), the value (mean over windows), or the thresholded multi-hot row.
+    fn decisions(&self, per_example: &ExampleOutputs) -> Vec<Decision> {
+        per_example
+            .windows
+            .iter()
+            .map(|windows| {
+                if self.multi_label.is_some() {
+                    Decision::MultiHot(self.thresholded(&windows[0]))
+                } else if self.args.regression {
+                    let sum: f32 = windows.iter().map(|w| w[0]).sum();
+                    Decision::Value(sum / windows.len().max(1) as f32)
+                } else {
+                    let votes: Vec<usize> = windows.iter().map(|w| argmax(w)).collect();
+                    Decision::Class(if votes.len() == 1 {
+                        votes[0]
+                    } else {
+                        crate::window::majority_vote(&votes, self.args.tie_value)
+                    })
+                }
+            })
+            .collect()
     }
 
     /// Raw outputs for every example, in batches of `eval_batch_size`, and with `with_loss`
@@ -520,9 +661,21 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
         model: &SequenceClassifier<B::InnerBackend>,
         features: &Features,
         with_loss: bool,
+        show_progress: bool,
     ) -> Result<(Vec<Vec<f32>>, f64), ClassificationError> {
         let n = features.ids.len();
         let batch_size = self.args.model.eval_batch_size.max(1);
+        let bar = if show_progress {
+            let bar = indicatif::ProgressBar::new(n.div_ceil(batch_size) as u64);
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("Running evaluation {pos}/{len} {wide_bar}")
+            {
+                bar.set_style(style);
+            }
+            bar
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
         let mut outputs = Vec::with_capacity(n);
         let (mut loss_sum, mut batches) = (0.0f64, 0usize);
         let indices: Vec<usize> = (0..n).collect();
@@ -541,7 +694,9 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
                 .to_vec()
                 .map_err(|e| st_core::Error::Other(format!("reading logits: {e:?}")))?;
             outputs.extend((0..rows).map(|r| values[r * cols..(r + 1) * cols].to_vec()));
+            bar.inc(1);
         }
+        bar.finish_and_clear();
         if self.multi_label.is_some() {
             // Python's multi-label model reports sigmoid outputs.
             for value in outputs.iter_mut().flatten() {
@@ -556,17 +711,21 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
         model: &SequenceClassifier<B::InnerBackend>,
         features: &Features,
         extra_metrics: &Metrics<f64, f64>,
-    ) -> Result<(EvalResults, Vec<Vec<f32>>), ClassificationError> {
-        let (outputs, eval_loss) = self.outputs(model, features, true)?;
+        show_progress: bool,
+    ) -> Result<(EvalResults, ExampleOutputs, Vec<Decision>), ClassificationError> {
+        let (outputs, eval_loss) = self.outputs(model, features, true, show_progress)?;
+        let per_example = self.per_example(features, outputs);
+        let decisions = self.decisions(&per_example);
         let mut results = EvalResults::new();
         results.insert("eval_loss".into(), eval_loss);
-        let (labels, preds): (Vec<f64>, Vec<f64>) = match &features.targets {
+        let (labels, preds): (Vec<f64>, Vec<f64>) = match &per_example.targets {
             Targets::MultiHot(targets) => {
                 let hot: Vec<Vec<u8>> = targets
                     .iter()
                     .map(|t| t.iter().map(|&v| v as u8).collect())
                     .collect();
-                let scores: Vec<Vec<f64>> = outputs
+                let scores: Vec<Vec<f64>> = per_example
+                    .outputs
                     .iter()
                     .map(|o| o.iter().map(|&v| v as f64).collect())
                     .collect();
@@ -574,23 +733,38 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
                 // Extra metrics see the flattened label and prediction matrices.
                 (
                     targets.iter().flatten().map(|&v| v as f64).collect(),
-                    outputs
+                    decisions
                         .iter()
-                        .flat_map(|o| self.thresholded(o))
+                        .flat_map(|d| match d {
+                            Decision::MultiHot(h) => h.clone(),
+                            _ => Vec::new(),
+                        })
                         .map(f64::from)
                         .collect(),
                 )
             }
             Targets::Values(values) => (
                 values.iter().map(|&v| v as f64).collect(),
-                outputs.iter().map(|o| o[0] as f64).collect(),
+                decisions
+                    .iter()
+                    .map(|d| match d {
+                        Decision::Value(v) => *v as f64,
+                        _ => f64::NAN,
+                    })
+                    .collect(),
             ),
             Targets::Classes(classes) => {
-                let preds: Vec<usize> = outputs.iter().map(|o| argmax(o)).collect();
+                let preds: Vec<usize> = decisions
+                    .iter()
+                    .map(|d| match d {
+                        Decision::Class(c) => *c,
+                        _ => 0,
+                    })
+                    .collect();
                 results.extend(classification_metrics(
                     classes,
                     &preds,
-                    &outputs,
+                    (!per_example.windowed).then_some(per_example.outputs.as_slice()),
                     self.num_labels(),
                 )?);
                 (
@@ -600,7 +774,7 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
             }
         };
         results.extend(extra_metrics.evaluate(&labels, &preds));
-        Ok((results, outputs))
+        Ok((results, per_example, decisions))
     }
 
     /// `sigmoid outputs >= threshold`, per label.
@@ -656,23 +830,19 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
 
     fn predict_examples(&self, examples: &[Example]) -> Result<Predictions, ClassificationError> {
         let features = self.featurise(examples)?;
-        let (outputs, _) = self.outputs(&self.classifier.model.valid(), &features, false)?;
-        let predictions = outputs
-            .iter()
-            .map(|o| {
-                if self.multi_label.is_some() {
-                    Label::MultiHot(self.thresholded(o))
-                } else if self.args.regression {
-                    Label::Float(o[0] as f64)
-                } else {
-                    self.labels
-                        .get(argmax(o))
-                        .cloned()
-                        .unwrap_or(Label::Int(argmax(o) as i64))
-                }
+        let show = !self.args.model.silent;
+        let (outputs, _) = self.outputs(&self.classifier.model.valid(), &features, false, show)?;
+        let per_example = self.per_example(&features, outputs);
+        let predictions = self
+            .decisions(&per_example)
+            .into_iter()
+            .map(|decision| match decision {
+                Decision::MultiHot(h) => Label::MultiHot(h),
+                Decision::Value(v) => Label::Float(v as f64),
+                Decision::Class(c) => self.labels.get(c).cloned().unwrap_or(Label::Int(c as i64)),
             })
             .collect();
-        Ok((predictions, outputs))
+        Ok((predictions, per_example.outputs))
     }
 
     /// Save a directory that reloads here (with its `model_args.json`) and in Python
@@ -796,6 +966,10 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
     }
 }
 
+fn to_i64(ids: &[u32]) -> Vec<i64> {
+    ids.iter().map(|&x| i64::from(x)).collect()
+}
+
 /// The labels a checkpoint declares in `id2label`, or `0..num_labels`.
 fn stored_labels(config: &serde_json::Value, num_labels: usize) -> Vec<Label> {
     (0..num_labels)
@@ -833,10 +1007,11 @@ pub fn softmax(outputs: &[Vec<f32>]) -> Vec<Vec<f32>> {
 }
 
 /// Python's classification metrics: the binary set for two labels, mcc otherwise.
+/// With sliding windows (`outputs` = None) the binary set is mcc, tp, tn, fp, fn, as Python.
 fn classification_metrics(
     labels: &[usize],
     preds: &[usize],
-    outputs: &[Vec<f32>],
+    outputs: Option<&[Vec<f32>]>,
     num_labels: usize,
 ) -> Result<BTreeMap<String, f64>, ClassificationError> {
     let mut results = BTreeMap::new();
@@ -845,6 +1020,13 @@ fn classification_metrics(
         return Ok(results);
     }
     let confusion = metrics::confusion_binary(labels, preds)?;
+    results.insert("tp".into(), confusion.tp as f64);
+    results.insert("tn".into(), confusion.tn as f64);
+    results.insert("fp".into(), confusion.fp as f64);
+    results.insert("fn".into(), confusion.fn_ as f64);
+    let Some(outputs) = outputs else {
+        return Ok(results);
+    };
     results.insert("accuracy".into(), metrics::accuracy(labels, preds)?);
     results.insert(
         "f1_score".into(),
@@ -908,8 +1090,15 @@ impl<B: AutodiffBackend> Task<B> for ClassifierTask<'_, B> {
     fn evaluate(&mut self, model: &Self::Model) -> Result<EvalResults, TrainError> {
         let eval = self.eval.as_ref().ok_or(TrainError::NoEvalData)?;
         self.owner
-            .evaluate_features(&model.valid(), eval, &self.extra_metrics)
-            .map(|(results, _)| results)
+            .evaluate_features(
+                &model.valid(),
+                eval,
+                &self.extra_metrics,
+                // As Python: evaluations during training are quiet unless asked otherwise.
+                !(self.owner.args.model.silent
+                    || self.owner.args.model.evaluate_during_training_silent),
+            )
+            .map(|(results, _, _)| results)
             .map_err(|e| TrainError::Task(e.to_string()))
     }
 

@@ -15,8 +15,8 @@
 //!
 //! Status: binary, multi-class, regression and sentence pairs, from in-memory examples or
 //! CSV/TSV/JSONL files ([`files`]), with class weights and string labels, and
-//! `st classification train|eval|predict`; not yet: sliding window, lazy loading, multi-label
-//! and the feature cache.
+//! `st classification train|eval|predict`, multi-label, sliding windows and the feature cache;
+//! not yet: lazy loading and `special_tokens_list`.
 
 pub mod args;
 pub mod classification_model;
@@ -26,6 +26,7 @@ pub mod head;
 pub mod loss;
 pub mod model;
 pub mod multi_label;
+pub mod window;
 
 pub use args::{ClassificationArgs, MultiLabelClassificationArgs, Threshold};
 pub use classification_model::{

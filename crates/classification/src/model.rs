@@ -194,17 +194,6 @@ pub struct LabelConfig {
     pub problem_type: String,
 }
 
-/// Tokenizer files copied next to a saved model.
-const TOKENIZER_FILES: [&str; 7] = [
-    "tokenizer.json",
-    "tokenizer_config.json",
-    "special_tokens_map.json",
-    "vocab.txt",
-    "vocab.json",
-    "merges.txt",
-    "added_tokens.json",
-];
-
 /// The `config.json` of a saved classifier: the source configuration with the task's
 /// `architectures`, `id2label`, `label2id` and `problem_type`.
 pub fn classifier_config(base: &Value, model_type: &str, labels: &LabelConfig) -> Value {
@@ -256,11 +245,6 @@ pub fn save_classifier<B: Backend>(
     let path = dir.join("config.json");
     let text = serde_json::to_string_pretty(&config).unwrap_or_default();
     std::fs::write(&path, text + "\n").map_err(|e| io(&path, e))?;
-    for file in TOKENIZER_FILES {
-        let from = tokenizer_dir.join(file);
-        if from.is_file() {
-            std::fs::copy(&from, dir.join(file)).map_err(|e| io(&from, e))?;
-        }
-    }
+    st_core::tokenizer::copy_tokenizer_files(tokenizer_dir, dir)?;
     Ok(())
 }

@@ -248,16 +248,16 @@ fn bad_labels_and_settings_are_clear_errors() {
     let err = ClassificationModel::new("bert", &tiny_bert(), options).unwrap_err();
     assert!(err.to_string().contains("class weights"), "{err}");
 
-    let mut sliding = args(tmp.path());
-    sliding.sliding_window = true;
+    let mut lazy = args(tmp.path());
+    lazy.lazy_loading = true;
     let options = ClassificationOptions {
-        args: sliding,
+        args: lazy,
         ..Default::default()
     };
     let err = ClassificationModel::new("bert", &tiny_bert(), options).unwrap_err();
     assert!(
         err.to_string()
-            .contains("sliding_window is not supported yet"),
+            .contains("lazy_loading is not supported yet"),
         "{err}"
     );
 }
@@ -323,4 +323,80 @@ fn feature_cache_is_keyed_by_content() {
 
 fn model_from(args: ClassificationArgs) -> ClassificationModel {
     model(args, None)
+}
+
+#[test]
+fn sliding_window_covers_long_texts() {
+    let _rng = rng_lock();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut settings = args(tmp.path());
+    settings.sliding_window = true;
+    settings.stride = 0.5;
+    settings.model.max_seq_length = 8;
+    settings.model.num_train_epochs = 3;
+    let mut model = model(settings.clone(), None);
+    let long = |words: &str, n: usize| vec![words; n].join(" ");
+    let data = vec![
+        Example::new(long("good fun", 9), 1),
+        Example::new(long("the best fun", 7), 1),
+        Example::new(long("a film", 9), 0),
+        Example::new(long("that film", 8), 0),
+        Example::new("fun", 1),
+    ];
+    model.train_model(&data, None, Metrics::new()).unwrap();
+    let (result, outputs, _) = model.eval_model(&data, &Metrics::new()).unwrap();
+    // Python's binary sliding-window set: no accuracy/f1/auroc/auprc.
+    assert_eq!(
+        result.keys().collect::<Vec<_>>(),
+        ["eval_loss", "fn", "fp", "mcc", "tn", "tp"]
+    );
+    assert_eq!(outputs.len(), data.len(), "one row per text");
+    // 18 tokens in windows of 6 every 4 tokens: starts 0, 4, 8, 12, 16 → 5 windows × 2 logits.
+    assert_eq!(outputs[0].len(), 5 * 2);
+    assert_eq!(outputs[4].len(), 2, "a short text is one window");
+    let (predictions, raw) = model.predict(&[&long("good fun", 9), "a film"]).unwrap();
+    assert_eq!(predictions.len(), 2);
+    assert_eq!(raw[0].len(), 10);
+
+    let err = model
+        .train_model(
+            &[Example::pair("good fun", "a film", 1)],
+            None,
+            Metrics::new(),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("sentence pairs"), "{err}");
+
+    let mut regression = settings;
+    regression.regression = true;
+    regression.model.output_dir = tmp.path().join("regression").to_string_lossy().into_owned();
+    let mut model = ClassificationModel::new(
+        "bert",
+        &tiny_bert(),
+        ClassificationOptions {
+            args: regression,
+            num_labels: Some(1),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let values: Vec<Example> = data
+        .iter()
+        .map(|e| {
+            Example::new(
+                e.text_a.clone(),
+                if e.label == Label::Int(1) { 1.0 } else { -1.0 },
+            )
+        })
+        .collect();
+    model.train_model(&values, None, Metrics::new()).unwrap();
+    let (result, outputs, _) = model.eval_model(&values, &Metrics::new()).unwrap();
+    assert_eq!(result.keys().collect::<Vec<_>>(), ["eval_loss"]);
+    let (predictions, _) = model.predict(&[&long("good fun", 9)]).unwrap();
+    let Label::Float(mean) = predictions[0] else {
+        panic!("a value")
+    };
+    let windows = &outputs[0];
+    let expected = windows.iter().sum::<f32>() / windows.len() as f32;
+    assert!((mean as f32 - expected).abs() < 1e-5, "mean of the windows");
 }

@@ -21,6 +21,28 @@ use tokenizers::processors::roberta::RobertaProcessing;
 use tokenizers::processors::template::TemplateProcessing;
 use tokenizers::{AddedToken, EncodeInput, Encoding, TruncationParams, TruncationStrategy};
 
+/// The files that make up a Hugging Face tokenizer; copied next to every saved model.
+pub const TOKENIZER_FILES: [&str; 7] = [
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "vocab.txt",
+    "vocab.json",
+    "merges.txt",
+    "added_tokens.json",
+];
+
+/// Copy whichever [`TOKENIZER_FILES`] exist in `from` into `to`.
+pub fn copy_tokenizer_files(from: &Path, to: &Path) -> Result<(), crate::Error> {
+    for file in TOKENIZER_FILES {
+        let source = from.join(file);
+        if source.is_file() {
+            std::fs::copy(&source, to.join(file)).map_err(|e| crate::Error::io(&source, e))?;
+        }
+    }
+    Ok(())
+}
+
 /// What can go wrong loading or running a tokenizer.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenizerError {

@@ -126,18 +126,6 @@ pub fn load_encoder_with<B: Backend>(
     })
 }
 
-/// Tokenizer and configuration files copied from the source directory by [`save_pretrained`].
-const CARRIED_FILES: [&str; 8] = [
-    "config.json",
-    "tokenizer.json",
-    "tokenizer_config.json",
-    "special_tokens_map.json",
-    "vocab.txt",
-    "vocab.json",
-    "merges.txt",
-    "added_tokens.json",
-];
-
 /// Save a complete model directory that loads back here and in Python `transformers`:
 /// `model.safetensors` (Hugging Face names), `config.json` and the tokenizer files from
 /// `source_dir` (the directory the encoder was loaded from), and `model_args.json`. The
@@ -151,12 +139,9 @@ pub fn save_pretrained<B: Backend, A: Args>(
     let io = |path: &Path, e: std::io::Error| ModelError::from(st_core::Error::io(path, e));
     let staged = StagedDir::new(output_dir).map_err(|e| io(output_dir, e))?;
     save_encoder(loaded, staged.path())?;
-    for file in CARRIED_FILES {
-        let from = source_dir.join(file);
-        if from.is_file() {
-            std::fs::copy(&from, staged.path().join(file)).map_err(|e| io(&from, e))?;
-        }
-    }
+    let config = source_dir.join("config.json");
+    std::fs::copy(&config, staged.path().join("config.json")).map_err(|e| io(&config, e))?;
+    st_core::tokenizer::copy_tokenizer_files(source_dir, staged.path())?;
     args.save(staged.path())
         .map_err(|e| ModelError::from(st_core::Error::from(e)))?;
     staged.commit().map_err(|e| io(output_dir, e))
