@@ -559,8 +559,11 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
     /// Evaluate on labelled examples: Python's `(result, model_outputs, wrong_predictions)`.
     ///
     /// Result keys as Python: binary — mcc, accuracy, f1_score, tp, tn, fp, fn, auroc, auprc,
-    /// eval_loss; multi-class — mcc, eval_loss; regression — eval_loss; plus extra metrics
-    /// (called with class indices, or values for regression, as `f64`).
+    /// eval_loss (with `sliding_window`: mcc, tp, tn, fp, fn, eval_loss); multi-class — mcc,
+    /// eval_loss; regression — eval_loss; plus extra metrics (called with class indices, or
+    /// values for regression, as `f64`). `model_outputs` has one row per example; with
+    /// `sliding_window` the row holds every window's outputs, window after window
+    /// (`windows × num_labels`), as Python returns an array of window outputs per example.
     pub fn eval_model(
         &self,
         examples: &[Example],
