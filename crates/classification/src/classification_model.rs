@@ -36,6 +36,8 @@ pub enum ClassificationError {
     Train(#[from] TrainError),
     #[error(transparent)]
     Data(#[from] crate::files::DataError),
+    #[error(transparent)]
+    Lazy(#[from] crate::lazy::LazyError),
     #[error("example {index}: label {label:?} is not one of the labels ({expected})")]
     UnknownLabel {
         index: usize,
@@ -193,13 +195,17 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
         if options.args != ClassificationArgs::default() {
             args = options.args;
         }
+        if args.lazy_loading && multi_label.is_some() {
+            return Err(ClassificationError::Unsupported(
+                "lazy_loading with multi-label classification (as in Python)",
+            ));
+        }
         if args.sliding_window && multi_label.is_some() {
             return Err(ClassificationError::Unsupported(
                 "sliding_window with multi-label classification (as in Python)",
             ));
         }
         for (flag, name) in [
-            (args.lazy_loading, "lazy_loading"),
             (args.as_reranker, "as_reranker"),
             (!args.special_tokens_list.is_empty(), "special_tokens_list"),
         ] {
@@ -542,9 +548,46 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
         let eval_features = eval_examples
             .map(|e| self.cached_features(e, "dev"))
             .transpose()?;
+        self.train_on(
+            TrainSource::Memory(train_features),
+            eval_features,
+            extra_metrics,
+        )
+    }
+
+    /// Fine-tune on a data file. With `lazy_loading` the file is a delimited file read with
+    /// the `lazy_*` arguments, line by line as batches need it (every line is checked first);
+    /// otherwise it is loaded with [`crate::files::read_examples`] (CSV, TSV or JSONL).
+    pub fn train_model_from_file(
+        &mut self,
+        path: &Path,
+        eval_examples: Option<&[Example]>,
+        extra_metrics: Metrics<f64, f64>,
+    ) -> Result<TrainOutput, ClassificationError> {
+        if !self.args.lazy_loading {
+            let examples = crate::files::read_examples(path, self.args.regression)?;
+            return self.train_model(&examples, eval_examples, extra_metrics);
+        }
+        let lazy = crate::lazy::LazyFile::index(path, &self.args, &|example| {
+            self.targets(std::slice::from_ref(example))
+                .map(|_| ())
+                .map_err(|e| e.to_string().replacen("example 0: ", "", 1))
+        })?;
+        let eval_features = eval_examples
+            .map(|e| self.cached_features(e, "dev"))
+            .transpose()?;
+        self.train_on(TrainSource::Lazy(lazy), eval_features, extra_metrics)
+    }
+
+    fn train_on(
+        &mut self,
+        source: TrainSource,
+        eval_features: Option<Features>,
+        extra_metrics: Metrics<f64, f64>,
+    ) -> Result<TrainOutput, ClassificationError> {
         let mut task = ClassifierTask {
             owner: self,
-            train: train_features,
+            train: source,
             eval: eval_features,
             extra_metrics,
         };
@@ -1058,32 +1101,81 @@ fn classification_metrics(
     Ok(results)
 }
 
+/// Where training examples come from.
+enum TrainSource {
+    /// Featurised up front.
+    Memory(Features),
+    /// Read and featurised batch by batch.
+    Lazy(crate::lazy::LazyFile),
+}
+
+impl Targets {
+    /// The targets of rows `indices`.
+    fn select(&self, indices: &[usize]) -> Targets {
+        match self {
+            Targets::Classes(c) => Targets::Classes(indices.iter().map(|&i| c[i]).collect()),
+            Targets::Values(v) => Targets::Values(indices.iter().map(|&i| v[i]).collect()),
+            Targets::MultiHot(m) => {
+                Targets::MultiHot(indices.iter().map(|&i| m[i].clone()).collect())
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Targets::Classes(c) => c.len(),
+            Targets::Values(v) => v.len(),
+            Targets::MultiHot(m) => m.len(),
+        }
+    }
+}
+
 /// The trainer's view of a classification model.
 struct ClassifierTask<'a, B: AutodiffBackend> {
     owner: &'a ClassificationModel<B>,
-    train: Features,
+    train: TrainSource,
     eval: Option<Features>,
     extra_metrics: Metrics<f64, f64>,
 }
 
 impl<B: AutodiffBackend> Task<B> for ClassifierTask<'_, B> {
     type Model = SequenceClassifier<B>;
-    type Batch = (EncoderInput<B>, Vec<usize>);
+    /// The model input and the targets of its rows.
+    type Batch = (EncoderInput<B>, Targets);
 
     fn num_train_examples(&self) -> usize {
-        self.train.ids.len()
+        match &self.train {
+            TrainSource::Memory(features) => features.ids.len(),
+            TrainSource::Lazy(file) => file.len(),
+        }
     }
 
-    fn train_batch(&self, indices: &[usize], device: &B::Device) -> Self::Batch {
-        (
-            self.owner.batch_input::<B>(&self.train, indices, device),
-            indices.to_vec(),
-        )
+    fn train_batch(
+        &self,
+        indices: &[usize],
+        device: &B::Device,
+    ) -> Result<Self::Batch, TrainError> {
+        let task_error = |e: ClassificationError| TrainError::Task(e.to_string());
+        match &self.train {
+            TrainSource::Memory(features) => Ok((
+                self.owner.batch_input::<B>(features, indices, device),
+                features.targets.select(indices),
+            )),
+            TrainSource::Lazy(file) => {
+                let examples = file.examples(indices).map_err(|e| task_error(e.into()))?;
+                let features = self.owner.featurise(&examples).map_err(task_error)?;
+                let rows: Vec<usize> = (0..features.ids.len()).collect();
+                Ok((
+                    self.owner.batch_input::<B>(&features, &rows, device),
+                    features.targets,
+                ))
+            }
+        }
     }
 
-    fn loss(&self, model: &Self::Model, (input, indices): Self::Batch) -> Tensor<B, 1> {
-        self.owner
-            .loss(model.forward(input), &self.train.targets, &indices)
+    fn loss(&self, model: &Self::Model, (input, targets): Self::Batch) -> Tensor<B, 1> {
+        let rows: Vec<usize> = (0..targets.len()).collect();
+        self.owner.loss(model.forward(input), &targets, &rows)
     }
 
     fn has_eval_data(&self) -> bool {

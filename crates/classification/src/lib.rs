@@ -16,13 +16,14 @@
 //! Status: binary, multi-class, regression and sentence pairs, from in-memory examples or
 //! CSV/TSV/JSONL files ([`files`]), with class weights and string labels, and
 //! `st classification train|eval|predict`, multi-label, sliding windows and the feature cache;
-//! not yet: lazy loading and `special_tokens_list`.
+//! lazy loading; not yet: `special_tokens_list`.
 
 pub mod args;
 pub mod classification_model;
 pub mod data;
 pub mod files;
 pub mod head;
+pub mod lazy;
 pub mod loss;
 pub mod model;
 pub mod multi_label;

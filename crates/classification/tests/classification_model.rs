@@ -248,16 +248,16 @@ fn bad_labels_and_settings_are_clear_errors() {
     let err = ClassificationModel::new("bert", &tiny_bert(), options).unwrap_err();
     assert!(err.to_string().contains("class weights"), "{err}");
 
-    let mut lazy = args(tmp.path());
-    lazy.lazy_loading = true;
+    let mut special = args(tmp.path());
+    special.special_tokens_list = vec!["[NEW]".into()];
     let options = ClassificationOptions {
-        args: lazy,
+        args: special,
         ..Default::default()
     };
     let err = ClassificationModel::new("bert", &tiny_bert(), options).unwrap_err();
     assert!(
         err.to_string()
-            .contains("lazy_loading is not supported yet"),
+            .contains("special_tokens_list is not supported yet"),
         "{err}"
     );
 }
@@ -399,4 +399,68 @@ fn sliding_window_covers_long_texts() {
     let windows = &outputs[0];
     let expected = windows.iter().sum::<f32>() / windows.len() as f32;
     assert!((mean as f32 - expected).abs() < 1e-5, "mean of the windows");
+}
+
+#[test]
+fn lazy_loading_reads_lines_on_demand_and_checks_them_first() {
+    let _rng = rng_lock();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut tsv = String::from("text\tlabels\n");
+    for e in examples() {
+        tsv.push_str(&format!("{}\t{}\n", e.text_a, e.label));
+    }
+    tsv.push('\n'); // blank lines are skipped
+    let path = tmp.path().join("train.tsv");
+    std::fs::write(&path, &tsv).unwrap();
+    let mut settings = args(tmp.path());
+    settings.lazy_loading = true;
+    let mut model = model(settings.clone(), None);
+    let data = examples();
+    let (before, _, _) = model.eval_model(&data, &Metrics::new()).unwrap();
+    let output = model
+        .train_model_from_file(&path, None, Metrics::new())
+        .unwrap();
+    assert_eq!(output.global_step, 3 * 15);
+    let (after, _, _) = model.eval_model(&data, &Metrics::new()).unwrap();
+    assert!(
+        after["eval_loss"] < before["eval_loss"],
+        "{before:?} → {after:?}"
+    );
+
+    // Sentence pairs from columns 0 and 1, label in column 2, no header.
+    let pairs = tmp.path().join("pairs.tsv");
+    std::fs::write(&pairs, "good fun\tthe best fun\t1\na film\tthat film\t0\n").unwrap();
+    let mut pair_args = settings.clone();
+    pair_args.lazy_loading_start_line = 0;
+    pair_args.lazy_text_a_column = Some(0);
+    pair_args.lazy_text_b_column = Some(1);
+    pair_args.lazy_labels_column = 2;
+    pair_args.model.num_train_epochs = 1;
+    pair_args.model.overwrite_output_dir = true;
+    let mut pair_model = model_from(pair_args);
+    assert_eq!(
+        pair_model
+            .train_model_from_file(&pairs, None, Metrics::new())
+            .unwrap()
+            .global_step,
+        1
+    );
+
+    // Bad lines are found before training, with file and line.
+    let bad = tmp.path().join("bad.tsv");
+    std::fs::write(&bad, "text\tlabels\ngood fun\t1\nno label here\n").unwrap();
+    let err = model
+        .train_model_from_file(&bad, None, Metrics::new())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("bad.tsv:3") && err.contains("no label column 1"),
+        "{err}"
+    );
+    std::fs::write(&bad, "text\tlabels\ngood fun\t1\na film\t7\n").unwrap();
+    let err = model
+        .train_model_from_file(&bad, None, Metrics::new())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("bad.tsv:3") && err.contains("\"7\""), "{err}");
 }

@@ -195,14 +195,19 @@ impl Model {
         })
     }
 
+    /// Train from a file: lazily when `lazy_loading` says so (single-label only, as Python).
     fn train(
         &mut self,
-        train: &[Example],
+        train: &Path,
         eval: Option<&[Example]>,
     ) -> Result<TrainOutput, Box<dyn std::error::Error>> {
+        let examples = match self {
+            Model::Single(m) => return Ok(m.train_model_from_file(train, eval, Metrics::new())?),
+            Model::Multi(_) => self.read(train)?,
+        };
         Ok(match self {
-            Model::Single(m) => m.train_model(train, eval, Metrics::new())?,
-            Model::Multi(m) => m.train_model(train, eval, Metrics::new())?,
+            Model::Single(m) => m.train_model(&examples, eval, Metrics::new())?,
+            Model::Multi(m) => m.train_model(&examples, eval, Metrics::new())?,
         })
     }
 
@@ -262,9 +267,8 @@ pub fn run(command: Command, kind: Kind) -> CliResult {
                 num_labels,
                 output_dir.as_deref(),
             )?;
-            let train_examples = model.read(&train)?;
             let eval_examples = eval.as_deref().map(|p| model.read(p)).transpose()?;
-            let output = model.train(&train_examples, eval_examples.as_deref())?;
+            let output = model.train(&train, eval_examples.as_deref())?;
             let output_dir = model.args().model.output_dir.clone();
             tracing::info!(
                 "trained {} steps, training loss {:.4}; saved to {output_dir}",

@@ -137,8 +137,12 @@ impl Task<AB> for RegressionTask {
         self.x.len()
     }
 
-    fn train_batch(&self, indices: &[usize], device: &burn::tensor::Device<AB>) -> Self::Batch {
-        self.tensors(indices, device)
+    fn train_batch(
+        &self,
+        indices: &[usize],
+        device: &burn::tensor::Device<AB>,
+    ) -> Result<Self::Batch, TrainError> {
+        Ok(self.tensors(indices, device))
     }
 
     fn loss(&self, model: &Self::Model, (x, y): Self::Batch) -> Tensor<AB, 1> {

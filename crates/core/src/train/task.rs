@@ -26,8 +26,10 @@ pub trait Task<B: AutodiffBackend> {
     /// How many training examples there are.
     fn num_train_examples(&self) -> usize;
 
-    /// The training batch made of the examples at `indices`.
-    fn train_batch(&self, indices: &[usize], device: &B::Device) -> Self::Batch;
+    /// The training batch made of the examples at `indices`. Fallible because a task may read
+    /// its examples lazily from a file while training.
+    fn train_batch(&self, indices: &[usize], device: &B::Device)
+    -> Result<Self::Batch, TrainError>;
 
     /// The mean loss of a batch in training mode (dropout on): a one-element tensor.
     fn loss(&self, model: &Self::Model, batch: Self::Batch) -> Tensor<B, 1>;

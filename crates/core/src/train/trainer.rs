@@ -428,7 +428,7 @@ impl<B: AutodiffBackend, T: Task<B>> Run<'_, B, T> {
                     let counter = (epoch * batches_per_epoch + index) as u64;
                     B::seed(device, batch_seed(seed, counter));
                 }
-                let batch = self.task.train_batch(indices, device);
+                let batch = self.task.train_batch(indices, device)?;
                 let loss = self.task.loss(&model, batch);
                 let current_loss: f64 = loss.clone().into_scalar().elem();
                 let loss = if accumulation > 1 {
