@@ -9,7 +9,7 @@ use burn::tensor::{Int, Tensor};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use st_core::backend::DefaultBackend as B;
 use st_core::tokenizer::{Padding, SpecialTokens, TextInput, Tokenizer, TokenizerOptions};
-use st_models::{Activation, Encoder, EncoderConfig, EncoderInput, PositionIds};
+use st_models::{Encoder, EncoderConfig, EncoderInput};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
@@ -83,24 +83,8 @@ fn tokenisation(c: &mut Criterion) {
 
 fn minilm_sized() -> EncoderConfig {
     EncoderConfig {
-        vocab_size: 30522,
-        embedding_size: 384,
-        hidden_size: 384,
-        num_hidden_layers: 6,
-        num_attention_heads: 12,
-        intermediate_size: 1536,
-        activation: Activation::Gelu,
-        layer_norm_eps: 1e-12,
-        max_position_embeddings: 512,
-        type_vocab_size: 2,
-        position_ids: PositionIds::Absolute,
-        hidden_dropout: 0.1,
-        attention_dropout: 0.1,
-        always_project: false,
-        num_hidden_groups: 0,
-        inner_group_num: 0,
         has_pooler: true,
-        pad_token_id: 0,
+        ..EncoderConfig::bert(30522, 384, 6, 12, 1536)
     }
 }
 

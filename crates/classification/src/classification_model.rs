@@ -448,13 +448,7 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
             .flat_map(|(i, ws)| std::iter::repeat_n(i, ws.len()))
             .collect();
         let ids: Vec<Vec<i64>> = per_example.into_iter().flatten().collect();
-        let targets = match self.targets(examples)? {
-            Targets::Classes(c) => Targets::Classes(windows_of.iter().map(|&i| c[i]).collect()),
-            Targets::Values(v) => Targets::Values(windows_of.iter().map(|&i| v[i]).collect()),
-            Targets::MultiHot(m) => {
-                Targets::MultiHot(windows_of.iter().map(|&i| m[i].clone()).collect())
-            }
-        };
+        let targets = self.targets(examples)?.select(&windows_of);
         Ok(Features {
             type_ids: ids.iter().map(|w| vec![0; w.len()]).collect(),
             ids,
@@ -658,16 +652,12 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
         for (row, &example) in outputs.into_iter().zip(windows_of) {
             windows[example].push(row);
         }
-        let first: Vec<usize> = (0..n)
-            .map(|e| windows_of.iter().position(|&w| w == e).unwrap_or(0))
-            .collect();
-        let targets = match &features.targets {
-            Targets::Classes(c) => Targets::Classes(first.iter().map(|&r| c[r]).collect()),
-            Targets::Values(v) => Targets::Values(first.iter().map(|&r| v[r]).collect()),
-            Targets::MultiHot(m) => {
-                Targets::MultiHot(first.iter().map(|&r| m[r].clone()).collect())
-            }
-        };
+        // The first row of each example carries its target (all its windows share it).
+        let mut first = vec![0; n];
+        for (row, &example) in windows_of.iter().enumerate().rev() {
+            first[example] = row;
+        }
+        let targets = features.targets.select(&first);
         ExampleOutputs {
             outputs: windows.iter().map(|ws| ws.concat()).collect(),
             targets,

@@ -3,7 +3,7 @@
 //! error naming the file and line before training starts — then each batch reads only its own
 //! lines. Columns and the header skip follow Simple Transformers' `lazy_*` arguments.
 
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use crate::args::ClassificationArgs;
@@ -144,7 +144,7 @@ impl LazyFile {
                     .seek(SeekFrom::Start(offset))
                     .map_err(|e| error(e.to_string()))?;
                 let mut text = String::new();
-                BufReader::new((&mut handle).take(1 << 20))
+                BufReader::new(&mut handle)
                     .read_line(&mut text)
                     .map_err(|e| error(e.to_string()))?;
                 self.parse(text.trim_end_matches(['\n', '\r']))

@@ -12,32 +12,13 @@ use burn::backend::Autodiff;
 use burn::module::AutodiffModule;
 use burn::tensor::{Distribution, Tensor};
 use st_core::backend::{BACKEND_NAME, DefaultBackend};
+use st_models::EncoderConfig;
 use st_models::layers::EncoderLayer;
-use st_models::{Activation, EncoderConfig, PositionIds};
 
 type B = Autodiff<DefaultBackend>;
 
 fn main() {
-    let config = EncoderConfig {
-        vocab_size: 30522,
-        embedding_size: 768,
-        hidden_size: 768,
-        num_hidden_layers: 1,
-        num_attention_heads: 12,
-        intermediate_size: 3072,
-        activation: Activation::Gelu,
-        layer_norm_eps: 1e-12,
-        max_position_embeddings: 512,
-        type_vocab_size: 2,
-        position_ids: PositionIds::Absolute,
-        hidden_dropout: 0.1,
-        attention_dropout: 0.1,
-        always_project: false,
-        num_hidden_groups: 0,
-        inner_group_num: 0,
-        has_pooler: false,
-        pad_token_id: 0,
-    };
+    let config = EncoderConfig::bert(30522, 768, 1, 12, 3072);
     let device = Default::default();
     let layer = EncoderLayer::<B>::new(&config, &device);
     let iterations: usize = std::env::var("ITERATIONS")

@@ -74,6 +74,37 @@ pub struct EncoderConfig {
 }
 
 impl EncoderConfig {
+    /// A BERT-shaped configuration (GELU, absolute positions, 512 positions, two token types,
+    /// dropout 0.1, no pooler) — for benchmarks and models built from scratch.
+    pub fn bert(
+        vocab_size: usize,
+        hidden_size: usize,
+        num_hidden_layers: usize,
+        num_attention_heads: usize,
+        intermediate_size: usize,
+    ) -> Self {
+        Self {
+            vocab_size,
+            embedding_size: hidden_size,
+            hidden_size,
+            num_hidden_layers,
+            num_attention_heads,
+            intermediate_size,
+            activation: Activation::Gelu,
+            layer_norm_eps: 1e-12,
+            max_position_embeddings: 512,
+            type_vocab_size: 2,
+            position_ids: PositionIds::Absolute,
+            hidden_dropout: 0.1,
+            attention_dropout: 0.1,
+            always_project: false,
+            num_hidden_groups: 0,
+            inner_group_num: 0,
+            has_pooler: false,
+            pad_token_id: 0,
+        }
+    }
+
     /// Whether embeddings go through a projection to `hidden_size`.
     pub fn has_projection(&self) -> bool {
         self.always_project || self.embedding_size != self.hidden_size
