@@ -205,13 +205,8 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
                 "sliding_window with multi-label classification (as in Python)",
             ));
         }
-        for (flag, name) in [
-            (args.as_reranker, "as_reranker"),
-            (!args.special_tokens_list.is_empty(), "special_tokens_list"),
-        ] {
-            if flag {
-                return Err(ClassificationError::Unsupported(name));
-            }
+        if args.as_reranker {
+            return Err(ClassificationError::Unsupported("as_reranker"));
         }
         args.model.model_type = Some(model_type.to_string());
         args.model.model_name = Some(model_name.to_string());
@@ -254,8 +249,8 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
         if let Some(seed) = args.model.manual_seed {
             B::seed(&device, seed);
         }
-        let classifier = load_classifier::<B>(model_type, &dir, num_labels, false, &device)?;
-        let tokenizer = Tokenizer::from_dir(
+        let mut classifier = load_classifier::<B>(model_type, &dir, num_labels, false, &device)?;
+        let mut tokenizer = Tokenizer::from_dir(
             &dir,
             &TokenizerOptions {
                 do_lower_case: args.model.do_lower_case,
@@ -263,6 +258,16 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
                 ignore_tokenizer_json: false,
             },
         )?;
+        if !args.special_tokens_list.is_empty() {
+            // As Python: add the tokens, then size the embeddings to the tokenizer.
+            let added = tokenizer.add_special_tokens(&args.special_tokens_list);
+            classifier = classifier.with_vocab_size(tokenizer.vocab_size());
+            tracing::info!(
+                added,
+                vocab_size = classifier.encoder_config.vocab_size,
+                "special_tokens_list added to the tokenizer"
+            );
+        }
         let multi_label = multi_label
             .map(|(threshold, pos_weight)| {
                 let thresholds = match threshold {
@@ -308,6 +313,11 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
             device,
             source_dir: dir,
         })
+    }
+
+    /// The tokenizer, with any `special_tokens_list` tokens added (Python's `model.tokenizer`).
+    pub fn tokenizer(&self) -> &Tokenizer {
+        &self.tokenizer
     }
 
     /// Number of outputs of the head.
@@ -922,6 +932,10 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
             report: Default::default(),
         };
         save_classifier(&snapshot, &labels, &self.source_dir, dir)?;
+        if !self.args.special_tokens_list.is_empty() {
+            // The source's tokenizer files lack the added tokens: write ours over them.
+            self.tokenizer.save_json(&dir.join("tokenizer.json"))?;
+        }
         self.args.save(dir)?;
         Ok(())
     }

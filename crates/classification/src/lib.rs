@@ -13,10 +13,11 @@
 //! # Ok::<(), st_classification::ClassificationError>(())
 //! ```
 //!
-//! Status: binary, multi-class, regression and sentence pairs, from in-memory examples or
-//! CSV/TSV/JSONL files ([`files`]), with class weights and string labels, and
-//! `st classification train|eval|predict`, multi-label, sliding windows and the feature cache;
-//! lazy loading; not yet: `special_tokens_list`.
+//! Covers binary, multi-class, regression and sentence pairs, from in-memory examples or
+//! CSV/TSV/JSONL files ([`files`]) or lazily from a delimited file, with class weights, string
+//! labels, multi-label, sliding windows, `special_tokens_list`, the feature cache, and
+//! `st classification|multilabel train|eval|predict`. Not supported: `as_reranker`, and files
+//! in encodings other than UTF-8.
 
 pub mod args;
 pub mod classification_model;

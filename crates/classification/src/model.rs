@@ -67,6 +67,20 @@ pub struct LoadedClassifier<B: Backend> {
 }
 
 impl<B: Backend> LoadedClassifier<B> {
+    /// Grow the word embeddings to `vocab_size` rows (see
+    /// [`Encoder::resize_token_embeddings`]) and record the size in both configurations, so
+    /// the saved `config.json` matches the saved weights.
+    pub fn with_vocab_size(mut self, vocab_size: usize) -> Self {
+        if vocab_size > self.encoder_config.vocab_size {
+            self.model.encoder = self.model.encoder.resize_token_embeddings(vocab_size);
+            self.encoder_config.vocab_size = vocab_size;
+            if let Some(config) = self.config.as_object_mut() {
+                config.insert("vocab_size".into(), Value::from(vocab_size));
+            }
+        }
+        self
+    }
+
     /// The name map of this classifier.
     pub fn names(&self) -> ClassifierNames {
         ClassifierNames {

@@ -248,18 +248,95 @@ fn bad_labels_and_settings_are_clear_errors() {
     let err = ClassificationModel::new("bert", &tiny_bert(), options).unwrap_err();
     assert!(err.to_string().contains("class weights"), "{err}");
 
-    let mut special = args(tmp.path());
-    special.special_tokens_list = vec!["[NEW]".into()];
+    let mut reranker = args(tmp.path());
+    reranker.as_reranker = true;
     let options = ClassificationOptions {
-        args: special,
+        args: reranker,
         ..Default::default()
     };
     let err = ClassificationModel::new("bert", &tiny_bert(), options).unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("special_tokens_list is not supported yet"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("as_reranker"), "{err}");
+}
+
+/// Rows of the saved word-embedding table.
+fn saved_word_embeddings(dir: &std::path::Path) -> (Vec<usize>, Vec<f32>) {
+    let checkpoint = st_core::weights::Checkpoint::open(dir).unwrap();
+    let table = checkpoint
+        .tensor_f32("bert.embeddings.word_embeddings.weight")
+        .unwrap()
+        .expect("word embeddings saved");
+    (table.shape, table.values)
+}
+
+#[test]
+fn special_tokens_are_added_resized_trained_and_saved() {
+    let _rng = rng_lock();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut settings = args(tmp.path());
+    settings.model.num_train_epochs = 3;
+    // Two new tokens and one the vocabulary already has.
+    settings.special_tokens_list = vec!["[NEW1]".into(), "<ent>".into(), "[MASK]".into()];
+    let mut model = model(settings, None);
+    let (old_rows, width) = (554, 32);
+    assert_eq!(model.tokenizer().vocab_size(), old_rows + 2);
+    let new_id = model.tokenizer().token_to_id("[NEW1]").unwrap() as usize;
+    assert_eq!(new_id, old_rows);
+    let encoding = model
+        .tokenizer()
+        .encode("good [NEW1] fun<ent>".into(), 64)
+        .unwrap();
+    assert!(encoding.get_ids().contains(&(old_rows as u32)));
+    assert!(encoding.get_ids().contains(&(old_rows as u32 + 1)));
+
+    // Before training: the table has two more rows, each the mean of the old rows.
+    let before = tmp.path().join("before");
+    model.save_model(&before).unwrap();
+    let (shape, table) = saved_word_embeddings(&before);
+    assert_eq!(shape, vec![old_rows + 2, width]);
+    for col in 0..width {
+        let mean = (0..old_rows).map(|r| table[r * width + col]).sum::<f32>() / old_rows as f32;
+        for row in old_rows..old_rows + 2 {
+            assert!((table[row * width + col] - mean).abs() < 1e-5);
+        }
+    }
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(before.join("config.json")).unwrap())
+            .unwrap();
+    assert_eq!(config["vocab_size"], old_rows + 2);
+
+    // Training on texts that use the new tokens moves their rows.
+    let data: Vec<Example> = examples()
+        .into_iter()
+        .map(|e| {
+            let marked = format!("[NEW1] {} <ent>", e.text_a);
+            Example::new(marked, e.label)
+        })
+        .collect();
+    model.train_model(&data, None, Metrics::new()).unwrap();
+    let after = tmp.path().join("outputs");
+    let (_, trained) = saved_word_embeddings(&after);
+    let moved = (old_rows * width..(old_rows + 2) * width)
+        .map(|i| (trained[i] - table[i]).abs())
+        .fold(0f32, f32::max);
+    assert!(moved > 1e-4, "new rows did not train (max change {moved})");
+
+    // The saved directory carries the tokens and reloads with the same predictions.
+    let saved = std::fs::read_to_string(after.join("tokenizer.json")).unwrap();
+    assert!(saved.contains("[NEW1]") && saved.contains("<ent>"));
+    let texts = ["[NEW1] good fun <ent>", "[NEW1] the film <ent>"];
+    let (expected, raw) = model.predict(&texts).unwrap();
+    let reloaded = ClassificationModel::new(
+        "bert",
+        after.to_str().unwrap(),
+        ClassificationOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(reloaded.tokenizer().vocab_size(), old_rows + 2);
+    let (predictions, raw_again) = reloaded.predict(&texts).unwrap();
+    assert_eq!(predictions, expected);
+    for (a, b) in raw.iter().flatten().zip(raw_again.iter().flatten()) {
+        assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+    }
 }
 
 #[test]

@@ -54,6 +54,8 @@ pub enum TokenizerError {
     Load { path: PathBuf, message: String },
     #[error("tokenisation failed: {0}")]
     Encode(String),
+    #[error("{path}: cannot save tokenizer: {message}")]
+    Save { path: PathBuf, message: String },
     #[error("the tokenizer has no padding token (looked for {candidates})")]
     NoPadToken { candidates: String },
 }
@@ -224,6 +226,27 @@ impl Tokenizer {
     /// The id of a token, if it is in the vocabulary.
     pub fn token_to_id(&self, token: &str) -> Option<u32> {
         self.inner.token_to_id(token)
+    }
+
+    /// Add `tokens` as special tokens (never split, never normalised), as Python's
+    /// `tokenizer.add_tokens(tokens, special_tokens=True)`. Tokens already in the vocabulary
+    /// keep their id; new ones get the next ids. Returns how many were new.
+    pub fn add_special_tokens(&mut self, tokens: &[String]) -> usize {
+        let added: Vec<AddedToken> = tokens
+            .iter()
+            .map(|t| AddedToken::from(t.clone(), true))
+            .collect();
+        self.inner.add_special_tokens(&added)
+    }
+
+    /// Write the tokenizer, added tokens included, as a `tokenizer.json` at `path`.
+    pub fn save_json(&self, path: &Path) -> Result<(), TokenizerError> {
+        self.inner
+            .save(path, true)
+            .map_err(|e| TokenizerError::Save {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })
     }
 
     /// The underlying `tokenizers` tokenizer.

@@ -1,12 +1,12 @@
 //! The BERT-family encoder: embeddings, optional projection, a stack of (possibly shared)
 //! post-LayerNorm layers, and an optional pooler.
 
-use burn::module::Module;
+use burn::module::{Module, Param};
 use burn::nn::{
     Dropout, DropoutConfig, Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear,
     LinearConfig,
 };
-use burn::tensor::{Int, Tensor, backend::Backend};
+use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
 
 use crate::config::{EncoderConfig, PositionIds};
 use crate::layers::EncoderLayer;
@@ -177,6 +177,35 @@ impl<B: Backend> Encoder<B> {
             schedule: config.layer_schedule(),
             position_ids: config.position_ids,
         }
+    }
+
+    /// Grow the word embeddings to `vocab_size` rows, for tokens added to the tokenizer
+    /// (transformers' `resize_token_embeddings`). Existing rows are kept; each new row starts
+    /// at the mean of the existing ones. transformers (`mean_resizing`, its default) samples
+    /// new rows from a normal around that mean with covariance 1e-9·Σ, a spread far below
+    /// anything training notices, so we start exactly at the mean and stay deterministic.
+    /// A `vocab_size` not above the current one changes nothing: rows are never dropped.
+    pub fn resize_token_embeddings(mut self, vocab_size: usize) -> Self {
+        let table = self.embeddings.word_embeddings.weight.val();
+        let [rows, width] = table.dims();
+        if vocab_size > rows {
+            // Built on the host, once, so the new parameter is a fresh leaf of the graph.
+            let device = table.device();
+            let Ok(mut values) = table.into_data().convert::<f32>().into_vec::<f32>() else {
+                unreachable!("a float tensor converts to f32")
+            };
+            let mut mean = vec![0f64; width];
+            for row in values.chunks(width) {
+                mean.iter_mut()
+                    .zip(row)
+                    .for_each(|(m, &v)| *m += f64::from(v));
+            }
+            let mean: Vec<f32> = mean.iter().map(|m| (m / rows as f64) as f32).collect();
+            (rows..vocab_size).for_each(|_| values.extend_from_slice(&mean));
+            let grown = Tensor::from_data(TensorData::new(values, [vocab_size, width]), &device);
+            self.embeddings.word_embeddings.weight = Param::from_tensor(grown);
+        }
+        self
     }
 
     /// Hidden size of the outputs.

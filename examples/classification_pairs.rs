@@ -1,0 +1,61 @@
+//! Sentence-pair classification: do two movie-review snippets agree in sentiment?
+//! (`examples/data/vader/pairs`, columns `text_a`, `text_b`, `labels`; see the README there.)
+//! The pair is encoded as `[CLS] a [SEP] b [SEP]` with segment ids, as transformers does.
+//!
+//! ```text
+//! cargo run -p st-examples --example classification_pairs [-- --model DIR]
+//! ```
+
+mod common;
+
+use common::{Setup, data};
+use st_classification::files::read_examples;
+use st_classification::{ClassificationArgs, ClassificationModel, ClassificationOptions, softmax};
+use st_core::metrics::Metrics;
+
+fn main() -> Result<(), common::Error> {
+    let setup = Setup::new("pairs")?;
+    let options = ClassificationOptions {
+        args: ClassificationArgs {
+            model: setup.args(3),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let dir = data("vader/pairs");
+    let (train, eval) = (
+        read_examples(&dir.join("train.tsv"), false)?,
+        read_examples(&dir.join("eval.tsv"), false)?,
+    );
+
+    let mut model = ClassificationModel::new("bert", &setup.model_dir, options)?;
+    model.train_model(&train, None, Metrics::new())?;
+    let (result, _, _) = model.eval_model(&eval, &Metrics::new())?;
+    println!(
+        "held-out accuracy {:.3}, mcc {:.3} ({} pairs)",
+        result["accuracy"],
+        result["mcc"],
+        eval.len()
+    );
+
+    let pairs = [
+        (
+            "A triumph from start to finish.",
+            "Funny, warm and beautifully acted.",
+        ),
+        (
+            "A triumph from start to finish.",
+            "Dull, overlong and badly written.",
+        ),
+    ];
+    let (predictions, raw) = model.predict_pairs(&pairs)?;
+    for (((a, b), label), p) in pairs.iter().zip(&predictions).zip(softmax(&raw)) {
+        let verdict = if label.key() == "1" {
+            "agree"
+        } else {
+            "disagree"
+        };
+        println!("{verdict:>8} (p = {:.2})  {a} | {b}", p[1]);
+    }
+    Ok(())
+}

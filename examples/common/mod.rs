@@ -1,0 +1,122 @@
+//! What the examples share: which model to fine-tune, where to write, and the sample data.
+
+#![allow(dead_code)] // each example uses a different part
+
+use std::path::{Path, PathBuf};
+
+use burn::tensor::backend::Backend;
+use st_core::args::ModelArgs;
+use st_core::backend::DefaultBackend;
+use st_models::{Encoder, LoadedEncoder, encoder_config, save_encoder};
+
+pub type Error = Box<dyn std::error::Error>;
+
+/// The model an example fine-tunes and where its outputs go.
+pub struct Setup {
+    pub model_dir: String,
+    /// True for the small randomly initialised BERT built when no model is given.
+    pub small: bool,
+    /// `target/examples/<name>`: outputs, cache and TensorBoard runs.
+    pub work: PathBuf,
+}
+
+impl Setup {
+    /// `--model DIR` if given, else `$ST_MINILM_DIR` (the real all-MiniLM-L6-v2, see the
+    /// README), else a small BERT built here with random weights and the real uncased BERT
+    /// vocabulary. Prints which one it uses.
+    pub fn new(name: &str) -> Result<Self, Error> {
+        let flag = std::env::args().skip_while(|a| a != "--model").nth(1);
+        let work = repo().join("target/examples").join(name);
+        let setup = match flag.or_else(|| std::env::var("ST_MINILM_DIR").ok()) {
+            Some(dir) => Self {
+                model_dir: dir,
+                small: false,
+                work,
+            },
+            None => {
+                let dir = repo().join("target/examples/small-bert");
+                build_small_bert(&dir)?;
+                Self {
+                    model_dir: dir.to_string_lossy().into_owned(),
+                    small: true,
+                    work,
+                }
+            }
+        };
+        if setup.small {
+            println!(
+                "model: a small BERT with random weights built in {} (pass --model DIR or set \
+                 ST_MINILM_DIR for a real pretrained model)",
+                setup.model_dir
+            );
+        } else {
+            println!("model: {}", setup.model_dir);
+        }
+        Ok(setup)
+    }
+
+    /// Global arguments for a short fine-tuning run writing under `work`: `epochs` for the
+    /// real model; the small random one needs more passes and a larger learning rate.
+    pub fn args(&self, epochs: usize) -> ModelArgs {
+        let path = |p: &str| self.work.join(p).to_string_lossy().into_owned();
+        ModelArgs {
+            num_train_epochs: if self.small { 4 * epochs } else { epochs },
+            learning_rate: if self.small { 1e-3 } else { 4e-5 },
+            train_batch_size: 8,
+            manual_seed: Some(42),
+            output_dir: path("outputs"),
+            best_model_dir: path("outputs/best_model"),
+            tensorboard_dir: Some(path("runs")),
+            cache_dir: path("cache"),
+            overwrite_output_dir: true,
+            save_model_every_epoch: false,
+            ..Default::default()
+        }
+    }
+}
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A sample dataset under `examples/data`.
+pub fn data(name: &str) -> PathBuf {
+    repo().join("examples/data").join(name)
+}
+
+/// A 2-layer, 64-wide BERT with random weights and the real uncased BERT vocabulary.
+fn build_small_bert(dir: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(dir)?;
+    std::fs::copy(
+        repo().join("fixtures/tokenizers/wordpiece/vocab.txt"),
+        dir.join("vocab.txt"),
+    )?;
+    std::fs::write(
+        dir.join("tokenizer_config.json"),
+        r#"{"do_lower_case": true}"#,
+    )?;
+    let config = serde_json::json!({
+        "model_type": "bert", "architectures": ["BertModel"], "vocab_size": 30522,
+        "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+        "intermediate_size": 128, "max_position_embeddings": 128, "type_vocab_size": 2,
+        "hidden_act": "gelu", "layer_norm_eps": 1e-12, "hidden_dropout_prob": 0.1,
+        "attention_probs_dropout_prob": 0.1, "pad_token_id": 0, "initializer_range": 0.02
+    });
+    std::fs::write(
+        dir.join("config.json"),
+        serde_json::to_string_pretty(&config)?,
+    )?;
+    let (arch, mut config, _) = encoder_config("bert", dir)?;
+    config.has_pooler = true;
+    let device = Default::default();
+    DefaultBackend::seed(&device, 42);
+    let loaded = LoadedEncoder::<DefaultBackend> {
+        encoder: Encoder::new(&config, &device),
+        config,
+        arch,
+        report: Default::default(),
+    };
+    save_encoder(&loaded, dir)?;
+    Ok(())
+}
