@@ -12,6 +12,8 @@
 //! Differences that stay, because they are what each library does by default: Simple
 //! Transformers pads every row to `max_seq_length`; we pad each batch to its longest row.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;

@@ -1,5 +1,6 @@
-//! Sentence-pair classification: do two movie-review snippets agree in sentiment?
-//! (`examples/data/vader/pairs`, columns `text_a`, `text_b`, `labels`; see the README there.)
+//! Sentence-pair classification: does a claim about a movie-review snippet hold?
+//! (`examples/data/vader/pairs`: `text_a` a snippet, `text_b` "The reviewer liked the film."
+//! or "The reviewer disliked the film.", `labels` 1 when the claim holds; see the README there.)
 //! The pair is encoded as `[CLS] a [SEP] b [SEP]` with segment ids, as transformers does.
 //!
 //! ```text
@@ -32,7 +33,7 @@ fn main() -> Result<(), common::Error> {
     model.train_model(&train, None, Metrics::new())?;
     let (result, _, _) = model.eval_model(&eval, &Metrics::new())?;
     println!(
-        "held-out accuracy {:.3}, mcc {:.3} ({} pairs)",
+        "held-out accuracy {:.3}, mcc {:.3} ({} snippet-claim pairs)",
         result["accuracy"],
         result["mcc"],
         eval.len()

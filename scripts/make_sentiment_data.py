@@ -28,7 +28,7 @@ examples/data/, see examples/data/vader/README.md there):
 
   regression   movie snippets with their mean rating as the target (-4..4)
   multiclass   tweets as negative (<= -1), neutral (|r| < 0.5) or positive (>= 1)
-  pairs        two movie snippets; 1 when they have the same polarity
+  pairs        a movie snippet and a claim (liked / disliked); 1 when the claim holds
   multilabel   tweets with [positive, intense]: mean > 0, |mean| >= 2
 
 Texts containing a tab or a double quote are skipped so the TSV files need no quoting.
@@ -167,11 +167,13 @@ def example_sets(sets, out):
     balanced = [row for rows in zip(*by_class.values()) for row in rows]
     split("multiclass", ["text", "labels"], balanced, 360, 90)
 
-    # pairs: do the two snippets agree in polarity?
-    polar = [r for r in short_movies[400:] if abs(r[1]) >= 1.0]
+    # pairs: a snippet and a claim about it; 1 when the claim matches the crowd's polarity
+    claims = ["The reviewer liked the film.", "The reviewer disliked the film."]
+    polar = [r for r in short_movies[400:] if abs(r[1]) >= 1.0][:400]
     pairs = []
-    for a, b in zip(polar[0:800:2], polar[1:800:2]):
-        pairs.append((a[2], b[2], int((a[1] > 0) == (b[1] > 0))))
+    for _, r, t in polar:
+        claim = rng.randrange(2)
+        pairs.append((t, claims[claim], int((r > 0) == (claim == 0))))
     split("pairs", ["text_a", "text_b", "labels"], pairs, 320, 80)
 
     # multi-label: [positive, intense]

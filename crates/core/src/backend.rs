@@ -106,6 +106,7 @@ impl DeviceRequest {
 
     /// Resolve the request to a device of [`DefaultBackend`].
     pub fn device(&self) -> Result<burn::tensor::Device<DefaultBackend>, BackendError> {
+        crate::alloc::keep_freed_memory();
         if self.cuda_device < -1 {
             return Err(BackendError::BadIndex(self.cuda_device));
         }

@@ -2,6 +2,7 @@
 //! resolution (local directory or Hugging Face hub cache), tokenisation,
 //! Hugging Face weight loading/saving, and the traits task crates implement.
 
+pub mod alloc;
 pub mod args;
 pub mod backend;
 pub mod error;
