@@ -212,6 +212,24 @@ fn sentence_pairs_and_class_weights_train() {
     assert_eq!(raw[0].len(), 2);
 }
 
+/// The label lives in the second text only: every first text comes with both labels, so
+/// fitting the training set means reading `text_b`.
+#[test]
+fn pairs_learn_from_the_second_text() {
+    let _rng = rng_lock();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut model = model(args(tmp.path()), None);
+    let firsts = ["the one", "a good one", "this again", "so much more"];
+    let pairs: Vec<Example> = examples()
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| Example::pair(firsts[i % firsts.len()], e.text_a, e.label))
+        .collect();
+    model.train_model(&pairs, None, Metrics::new()).unwrap();
+    let (result, _, wrong) = model.eval_model(&pairs, &Metrics::new()).unwrap();
+    assert_eq!(result["accuracy"], 1.0, "{wrong:?}");
+}
+
 #[test]
 fn bad_labels_and_settings_are_clear_errors() {
     let _rng = rng_lock();
