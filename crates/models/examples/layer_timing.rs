@@ -1,9 +1,9 @@
 //! Time one BERT-base encoder layer, forward + backward, batch 8 × 128 tokens, on the backend
-//! the cargo features select. Used to choose the default CPU backend:
+//! the cargo features select:
 //!
 //! ```text
-//! cargo run -p st-models --example layer_timing                  # ndarray (default)
-//! cargo run -p st-models --example layer_timing --features flex  # flex
+//! cargo run -p st-models --example layer_timing                     # flex (default)
+//! cargo run -p st-models --example layer_timing --features ndarray  # ndarray
 //! ```
 
 use std::time::Instant;
