@@ -1,6 +1,7 @@
 //! Times `ClassificationModel` train / eval / predict on a TSV dataset, with the workload of
 //! the Python anchor's `bench_st.py` (../shared/anchors/python): one epoch, batch 16, AdamW
-//! lr 4e-5, 6 % warm-up, max_seq_length 128, eval batch 32, predict on `test.tsv`. Prints one
+//! lr 4e-5, 6 % warm-up, max_seq_length 128, eval batch 32, predict on `test.tsv`, then the
+//! latency of `predict` on one sentence (median of 20 calls after 3 warm-ups). Prints one
 //! JSON object (and writes it to `--out`), so the two can be read side by side.
 //!
 //! ```text
@@ -125,6 +126,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .filter(|(p, e)| p.key() == e.label.key())
         .count();
 
+    // Single-sentence latency: `predict` on one text at a time, after three warm-up calls.
+    let mut latencies = Vec::new();
+    for i in 0..23 {
+        let start = Instant::now();
+        model.predict(&texts[i % texts.len()..i % texts.len() + 1])?;
+        if i >= 3 {
+            latencies.push(start.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    latencies.sort_by(f64::total_cmp);
+
     let metrics: BTreeMap<&String, Value> = result
         .iter()
         .map(|(k, v)| (k, json!(round(*v, 5))))
@@ -149,6 +161,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "wall_s": round(predict_s, 3),
             "samples_per_s": round(texts.len() as f64 / predict_s, 3),
             "accuracy_vs_labels": round(correct as f64 / texts.len() as f64, 5),
+        },
+        "latency_ms": {
+            "median": round(latencies[latencies.len() / 2], 2),
+            "min": round(latencies[0], 2),
+            "calls": latencies.len(),
         },
         "peak_rss_mib": peak_rss_mib().map(|m| round(m, 1)),
     });
