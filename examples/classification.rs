@@ -13,8 +13,7 @@
 
 mod common;
 
-use common::{Setup, data};
-use st_classification::files::read_examples;
+use common::{Setup, train_and_eval};
 use st_classification::{ClassificationArgs, ClassificationModel, ClassificationOptions, softmax};
 use st_core::args::ModelArgs;
 use st_core::metrics::Metrics;
@@ -35,11 +34,7 @@ fn main() -> Result<(), common::Error> {
     };
 
     // The three lines: create, train, evaluate — then predict.
-    let data = data("sentiment");
-    let (train, eval) = (
-        read_examples(&data.join("train.tsv"), false)?,
-        read_examples(&data.join("eval.tsv"), false)?,
-    );
+    let (train, eval) = train_and_eval("sentiment", false)?;
     let mut model = ClassificationModel::new("bert", &setup.model_dir, options)?;
     model.train_model(&train, None, Metrics::new())?;
     let (result, _, wrong) = model.eval_model(&eval, &Metrics::new())?;

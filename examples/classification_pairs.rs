@@ -13,8 +13,7 @@
 
 mod common;
 
-use common::{Setup, data};
-use st_classification::files::read_examples;
+use common::{Setup, train_and_eval};
 use st_classification::{ClassificationArgs, ClassificationModel, ClassificationOptions, softmax};
 use st_core::metrics::Metrics;
 
@@ -27,11 +26,7 @@ fn main() -> Result<(), common::Error> {
         },
         ..Default::default()
     };
-    let dir = data("vader/pairs");
-    let (train, eval) = (
-        read_examples(&dir.join("train.tsv"), false)?,
-        read_examples(&dir.join("eval.tsv"), false)?,
-    );
+    let (train, eval) = train_and_eval("vader/pairs", false)?;
 
     let mut model = ClassificationModel::new("bert", &setup.model_dir, options)?;
     model.train_model(&train, None, Metrics::new())?;

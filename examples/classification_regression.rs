@@ -7,8 +7,7 @@
 
 mod common;
 
-use common::{Setup, data};
-use st_classification::files::read_examples;
+use common::{Setup, train_and_eval};
 use st_classification::{ClassificationArgs, ClassificationModel, ClassificationOptions};
 use st_core::metrics::{Metric, Metrics, pearson};
 
@@ -24,12 +23,8 @@ fn main() -> Result<(), common::Error> {
         args,
         ..Default::default()
     };
-    let dir = data("vader/regression");
     // `true`: labels are numbers, not class names.
-    let (train, eval) = (
-        read_examples(&dir.join("train.tsv"), true)?,
-        read_examples(&dir.join("eval.tsv"), true)?,
-    );
+    let (train, eval) = train_and_eval("vader/regression", true)?;
 
     let mut model = ClassificationModel::new("bert", &setup.model_dir, options)?;
     model.train_model(&train, None, Metrics::new())?;

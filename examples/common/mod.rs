@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::backend::Backend;
+use st_classification::Example;
+use st_classification::files::read_examples;
 use st_core::args::ModelArgs;
 use st_core::backend::DefaultBackend;
 use st_models::{Encoder, LoadedEncoder, encoder_config, save_encoder};
@@ -83,6 +85,15 @@ pub fn repo() -> PathBuf {
 /// A sample dataset under `examples/data`.
 pub fn data(name: &str) -> PathBuf {
     repo().join("examples/data").join(name)
+}
+
+/// `train.tsv` and `eval.tsv` of a sample dataset (`regression`: numeric labels).
+pub fn train_and_eval(name: &str, regression: bool) -> Result<(Vec<Example>, Vec<Example>), Error> {
+    let dir = data(name);
+    Ok((
+        read_examples(&dir.join("train.tsv"), regression)?,
+        read_examples(&dir.join("eval.tsv"), regression)?,
+    ))
 }
 
 /// A 2-layer, 64-wide BERT with random weights and the real uncased BERT vocabulary.

@@ -1,28 +1,15 @@
 //! `ClassificationModel` end to end on the tiny random BERT fixture: loss falls on a learnable
 //! task, Python's result keys per mode, save and reload, string labels, and bad labels.
 
-use std::path::PathBuf;
-
 use st_classification::{
     ClassificationArgs, ClassificationModel, ClassificationOptions, Example, Label, softmax,
 };
 use st_core::args::ModelArgs;
 use st_core::metrics::{Metric, Metrics};
 
-/// Burn's CPU backends share one process-wide random generator and tests run on parallel
-/// threads; each test holds this lock so that `manual_seed` means the same numbers.
-static RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+mod common;
 
-fn rng_lock() -> std::sync::MutexGuard<'static, ()> {
-    RNG.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn tiny_bert() -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/models/bert")
-        .to_string_lossy()
-        .into_owned()
-}
+use common::{rng_lock, tiny_bert};
 
 /// Label 1 when the text speaks of fun, 0 when it speaks of a film (words in the tiny vocab).
 fn examples() -> Vec<Example> {

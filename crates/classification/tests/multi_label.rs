@@ -1,23 +1,15 @@
 //! `MultiLabelClassificationModel` on the tiny BERT: LRAP and eval_loss, learning, per-label
 //! thresholds, pos_weight, save/reload, and bad multi-hot labels.
 
-use std::path::PathBuf;
-
 use st_classification::{
     Example, Label, MultiLabelClassificationArgs, MultiLabelClassificationModel, MultiLabelOptions,
     Threshold,
 };
 use st_core::metrics::Metrics;
 
-/// Burn's CPU backends share one random generator across the test threads.
-static RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+mod common;
 
-fn tiny_bert() -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/models/bert")
-        .to_string_lossy()
-        .into_owned()
-}
+use common::{rng_lock, tiny_bert};
 
 /// Labels: [mentions fun, mentions a film, is "good"].
 fn examples() -> Vec<Example> {
@@ -57,7 +49,7 @@ fn options(dir: &std::path::Path, epochs: usize) -> MultiLabelOptions {
 
 #[test]
 fn learns_reports_lrap_and_round_trips() {
-    let _rng = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let _rng = rng_lock();
     let tmp = tempfile::tempdir().unwrap();
     let mut model =
         MultiLabelClassificationModel::new("bert", &tiny_bert(), options(tmp.path(), 25)).unwrap();
@@ -102,7 +94,7 @@ fn learns_reports_lrap_and_round_trips() {
 
 #[test]
 fn per_label_thresholds_and_pos_weight() {
-    let _rng = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let _rng = rng_lock();
     let tmp = tempfile::tempdir().unwrap();
     let mut opts = options(tmp.path(), 1);
     opts.args.threshold = Threshold::PerLabel(vec![0.0, 1.01, 0.5]);
@@ -126,7 +118,7 @@ fn per_label_thresholds_and_pos_weight() {
 
 #[test]
 fn bad_multi_hot_labels_are_errors() {
-    let _rng = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let _rng = rng_lock();
     let tmp = tempfile::tempdir().unwrap();
     let mut model =
         MultiLabelClassificationModel::new("bert", &tiny_bert(), options(tmp.path(), 1)).unwrap();

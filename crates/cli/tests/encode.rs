@@ -1,25 +1,17 @@
 //! `st encode` end to end: the binary's JSON lines against PyTorch's outputs.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use serde_json::Value;
+
+mod common;
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
 }
 
 fn st(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_st"))
-        .args(args)
-        .env("HF_HUB_OFFLINE", "1")
-        .output()
-        .expect("st runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::st(args, None)
 }
 
 fn floats(value: &Value) -> Vec<f32> {
