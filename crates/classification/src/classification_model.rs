@@ -424,13 +424,10 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
     /// tokenizer's template puts around a single sequence; rows keep their example's target.
     fn featurise_windows(&self, examples: &[Example]) -> Result<Features, ClassificationError> {
         let max_len = self.args.model.max_seq_length;
-        let specials = to_i64(
-            self.tokenizer
-                .encode(TextInput::Single(""), usize::MAX)?
-                .get_ids(),
-        );
-        let (prefix, suffix) = specials.split_at(specials.len().min(1));
-        let bucket = max_len.saturating_sub(specials.len()).max(1);
+        let (prefix, suffix) = self.tokenizer.single_sequence_frame()?;
+        let (prefix, suffix) = (to_i64(&prefix), to_i64(&suffix));
+        let (prefix, suffix) = (prefix.as_slice(), suffix.as_slice());
+        let bucket = max_len.saturating_sub(prefix.len() + suffix.len()).max(1);
         let step = crate::window::stride_tokens(max_len, self.args.stride);
         let per_example = examples
             .par_iter()

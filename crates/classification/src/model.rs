@@ -7,7 +7,8 @@ use std::sync::Arc;
 use burn::module::Module;
 use burn::tensor::{Tensor, backend::Backend};
 use serde_json::Value;
-use st_core::weights::{Checkpoint, HfName, LoadReport, NameMap, WeightsError, load_into};
+use st_core::weights::{Checkpoint, HfName, LoadReport, NameMap, load_into};
+use st_models::task::{check_task_load, initializer_range, save_task_dir, task_config};
 use st_models::{
     Encoder, EncoderArchitecture, EncoderConfig, EncoderInput, ModelError, encoder_config,
 };
@@ -90,20 +91,7 @@ impl<B: Backend> LoadedClassifier<B> {
     }
 }
 
-/// How many labels `config.json` declares (`id2label`, else `num_labels`).
-pub fn config_num_labels(config: &Value) -> Option<usize> {
-    config
-        .get("id2label")
-        .and_then(Value::as_object)
-        .map(|m| m.len())
-        .filter(|&n| n > 0)
-        .or_else(|| {
-            config
-                .get("num_labels")
-                .and_then(Value::as_u64)
-                .map(|n| n as usize)
-        })
-}
+pub use st_models::task::config_num_labels;
 
 /// Load a sequence classifier of `model_type` from `dir` with `num_labels` outputs.
 ///
@@ -125,10 +113,7 @@ pub fn load_classifier<B: Backend>(
         encoder_config = encoder_config.without_dropout();
         dropout = 0.0;
     }
-    let init_std = config
-        .get("initializer_range")
-        .and_then(Value::as_f64)
-        .unwrap_or(0.02);
+    let init_std = initializer_range(&config);
     let model = SequenceClassifier {
         encoder: Encoder::new(&encoder_config, device),
         head: ClassificationHead::new(
@@ -146,35 +131,7 @@ pub fn load_classifier<B: Backend>(
     };
     let checkpoint = Checkpoint::open(dir)?;
     let (model, report) = load_into(model, &checkpoint, &names)?;
-    let missing_encoder: Vec<String> = report
-        .missing
-        .iter()
-        .filter(|(burn, _)| burn.starts_with("encoder.") && !burn.starts_with("encoder.pooler."))
-        .map(|(_, hf)| hf.clone())
-        .collect();
-    if !missing_encoder.is_empty() {
-        return Err(WeightsError::Missing {
-            names: missing_encoder,
-        }
-        .into());
-    }
-    if !report.missing.is_empty() {
-        tracing::info!(
-            "newly initialised (train this model before using it): {}",
-            report
-                .missing
-                .iter()
-                .map(|(_, hf)| hf.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-    if !report.unexpected.is_empty() {
-        tracing::info!(
-            "checkpoint tensors not used by {model_type} sequence classification: {}",
-            report.unexpected.join(", ")
-        );
-    }
+    check_task_load(&report, model_type, "sequence classification")?;
     Ok(LoadedClassifier {
         model,
         arch,
@@ -211,31 +168,12 @@ pub struct LabelConfig {
 /// The `config.json` of a saved classifier: the source configuration with the task's
 /// `architectures`, `id2label`, `label2id` and `problem_type`.
 pub fn classifier_config(base: &Value, model_type: &str, labels: &LabelConfig) -> Value {
-    let mut config = base.as_object().cloned().unwrap_or_default();
-    config.insert(
-        "architectures".into(),
-        Value::from(vec![architecture_name(model_type)]),
-    );
-    let id2label: serde_json::Map<String, Value> = labels
-        .labels
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (i.to_string(), Value::from(l.as_str())))
-        .collect();
-    let label2id: serde_json::Map<String, Value> = labels
-        .labels
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (l.clone(), Value::from(i)))
-        .collect();
-    config.insert("id2label".into(), Value::Object(id2label));
-    config.insert("label2id".into(), Value::Object(label2id));
-    config.remove("num_labels");
-    config.insert(
-        "problem_type".into(),
-        Value::from(labels.problem_type.as_str()),
-    );
-    Value::Object(config)
+    task_config(
+        base,
+        architecture_name(model_type),
+        &labels.labels,
+        Some(&labels.problem_type),
+    )
 }
 
 /// Write a Hugging Face `*ForSequenceClassification` directory into `dir` (which should be
@@ -247,18 +185,6 @@ pub fn save_classifier<B: Backend>(
     tokenizer_dir: &Path,
     dir: &Path,
 ) -> Result<(), ModelError> {
-    let io = |path: &Path, e: std::io::Error| ModelError::from(st_core::Error::io(path, e));
-    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    st_core::weights::save_safetensors(
-        &loaded.model,
-        &loaded.names(),
-        true,
-        &dir.join(st_core::weights::SAFETENSORS_FILE),
-    )?;
     let config = classifier_config(&loaded.config, loaded.arch.model_type(), labels);
-    let path = dir.join("config.json");
-    let text = serde_json::to_string_pretty(&config).unwrap_or_default();
-    std::fs::write(&path, text + "\n").map_err(|e| io(&path, e))?;
-    st_core::tokenizer::copy_tokenizer_files(tokenizer_dir, dir)?;
-    Ok(())
+    save_task_dir(&loaded.model, &loaded.names(), &config, tokenizer_dir, dir)
 }

@@ -152,6 +152,8 @@ pub struct Tokenizer {
     inner: tokenizers::Tokenizer,
     pad_id: u32,
     source: PathBuf,
+    /// The tokenizer for pre-split words (see [`Tokenizer::encode_words`]), made on first use.
+    split_words: std::sync::OnceLock<tokenizers::Tokenizer>,
 }
 
 impl std::fmt::Debug for Tokenizer {
@@ -210,6 +212,7 @@ impl Tokenizer {
             inner,
             pad_id,
             source,
+            split_words: std::sync::OnceLock::new(),
         })
     }
 
@@ -236,6 +239,7 @@ impl Tokenizer {
             .iter()
             .map(|t| AddedToken::from(t.clone(), true))
             .collect();
+        self.split_words = std::sync::OnceLock::new();
         self.inner.add_special_tokens(&added)
     }
 
@@ -252,6 +256,38 @@ impl Tokenizer {
     /// The underlying `tokenizers` tokenizer.
     pub fn inner(&self) -> &tokenizers::Tokenizer {
         &self.inner
+    }
+
+    /// Encode words that are already split (`is_split_into_words` in `transformers`), without
+    /// special tokens: each token's word index is in `get_word_ids()`. A word that the
+    /// tokenizer turns into no token at all (a lone control character, say) has no entry.
+    ///
+    /// As `transformers` requires for split words, byte-level BPE tokenizers (RoBERTa, GPT-2)
+    /// treat every word as preceded by a space (`add_prefix_space`), so a word gets the same
+    /// tokens wherever it stands.
+    pub fn encode_words(&self, words: &[&str]) -> Result<Encoding, TokenizerError> {
+        self.split_words
+            .get_or_init(|| with_prefix_space(&self.inner))
+            .encode(words, false)
+            .map_err(|e| TokenizerError::Encode(e.to_string()))
+    }
+
+    /// The special tokens the template puts before and after a single sequence
+    /// (`[CLS]` / `[SEP]`, `<s>` / `</s>`, or none), for callers that build windows of ids.
+    pub fn single_sequence_frame(&self) -> Result<(Vec<u32>, Vec<u32>), TokenizerError> {
+        let mut ids = self
+            .encode(TextInput::Single(""), usize::MAX)?
+            .get_ids()
+            .to_vec();
+        let suffix = ids.split_off(ids.len().min(1));
+        Ok((ids, suffix))
+    }
+
+    /// The id of the unknown token (`[UNK]`, `<unk>`), if the vocabulary has one.
+    pub fn unk_id(&self) -> Option<u32> {
+        ["[UNK]", "<unk>", "<UNK>"]
+            .iter()
+            .find_map(|t| self.inner.token_to_id(t))
     }
 
     /// Encode one example with special tokens, truncated to `max_length` (longest-first for
@@ -502,4 +538,32 @@ fn force_lowercase(
     };
     json["normalizer"] = updated;
     serde_json::from_value(json).map_err(|e| load_err(source, e))
+}
+
+/// `tokenizer` with `add_prefix_space` on in every byte-level pre-tokenizer (or `tokenizer`
+/// itself when it has none, or if the round trip through JSON fails).
+fn with_prefix_space(tokenizer: &tokenizers::Tokenizer) -> tokenizers::Tokenizer {
+    fn set(value: &mut Value) -> bool {
+        match value {
+            Value::Object(map) => {
+                let mut changed = false;
+                if map.get("type").and_then(Value::as_str) == Some("ByteLevel")
+                    && map.get("add_prefix_space") != Some(&Value::Bool(true))
+                {
+                    map.insert("add_prefix_space".into(), Value::Bool(true));
+                    changed = true;
+                }
+                map.values_mut().fold(changed, |c, v| set(v) || c)
+            }
+            Value::Array(items) => items.iter_mut().fold(false, |c, v| set(v) || c),
+            _ => false,
+        }
+    }
+    let Ok(mut json) = serde_json::to_value(tokenizer) else {
+        return tokenizer.clone();
+    };
+    if !set(&mut json["pre_tokenizer"]) {
+        return tokenizer.clone();
+    }
+    serde_json::from_value(json).unwrap_or_else(|_| tokenizer.clone())
 }

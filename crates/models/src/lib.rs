@@ -12,7 +12,9 @@ pub mod encoder;
 pub mod error;
 pub mod layers;
 pub mod loader;
+pub mod loss;
 pub mod registry;
+pub mod task;
 
 pub use config::{Activation, EncoderConfig, PositionIds};
 pub use encoder::{Encoder, EncoderInput, EncoderOutput};
