@@ -18,7 +18,7 @@ use st_core::train::TrainOutput;
 
 type CliResult = Result<(), Box<dyn std::error::Error>>;
 
-/// Flags every classification command takes.
+/// Flags every task command takes (classification, NER).
 #[derive(clap::Args)]
 pub struct Common {
     /// Model arguments as a JSON object, e.g. '{"num_train_epochs": 3}'.
@@ -89,7 +89,10 @@ pub enum Command {
 }
 
 /// `base` with `--args-file` then `--args` merged in (unknown keys are errors).
-fn args_from<A: Args>(common: &Common, base: A) -> Result<A, Box<dyn std::error::Error>> {
+pub(crate) fn args_from<A: Args>(
+    common: &Common,
+    base: A,
+) -> Result<A, Box<dyn std::error::Error>> {
     let mut args = base;
     if let Some(path) = &common.args_file {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -106,7 +109,7 @@ fn args_from<A: Args>(common: &Common, base: A) -> Result<A, Box<dyn std::error:
     Ok(args)
 }
 
-fn device(common: &Common) -> DeviceRequest {
+pub(crate) fn device(common: &Common) -> DeviceRequest {
     DeviceRequest {
         use_cuda: common.use_cuda,
         cuda_device: common.cuda_device,

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod classification;
+mod ner;
 use st_core::args::{Args, ModelArgs};
 use st_core::backend::DeviceRequest;
 use st_representation::{CombineStrategy, RepresentationModel, RepresentationOptions};
@@ -75,6 +76,11 @@ enum Command {
         #[command(subcommand)]
         command: classification::Command,
     },
+    /// Named-entity recognition (NERModel): CoNLL files in, tagged words out.
+    Ner {
+        #[command(subcommand)]
+        command: ner::Command,
+    },
     /// Embed texts with a pretrained encoder (Simple Transformers' RepresentationModel).
     Encode {
         #[command(flatten)]
@@ -116,6 +122,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Multilabel { command } => {
             classification::run(command, classification::Kind::MultiLabel)
         }
+        Command::Ner { command } => ner::run(command),
         Command::Encode {
             model,
             texts,
