@@ -73,9 +73,11 @@ fn fixtures() -> Result<(), String> {
         models.arg("--minilm").arg(minilm);
     }
     run(&mut models)?;
-    // make_fixtures.py rewrites fixtures/README.md; the classification script appends to it.
+    // make_fixtures.py rewrites fixtures/README.md; the classification script appends to it
+    // (dropping what follows its section), then the NER script appends its own.
     for (script, out) in [
         ("make_classification_fixtures.py", "fixtures/classification"),
+        ("make_ner_fixtures.py", "fixtures/ner"),
         ("make_metric_fixtures.py", "fixtures/metrics"),
         ("make_train_fixtures.py", "fixtures/train"),
     ] {

@@ -543,21 +543,29 @@ fn force_lowercase(
 /// `tokenizer` with `add_prefix_space` on in every byte-level pre-tokenizer (or `tokenizer`
 /// itself when it has none, or if the round trip through JSON fails).
 fn with_prefix_space(tokenizer: &tokenizers::Tokenizer) -> tokenizers::Tokenizer {
+    // Visits every node (no short-circuit): a pre-tokenizer sequence may hold several.
     fn set(value: &mut Value) -> bool {
+        let mut changed = false;
         match value {
             Value::Object(map) => {
-                let mut changed = false;
                 if map.get("type").and_then(Value::as_str) == Some("ByteLevel")
                     && map.get("add_prefix_space") != Some(&Value::Bool(true))
                 {
                     map.insert("add_prefix_space".into(), Value::Bool(true));
                     changed = true;
                 }
-                map.values_mut().fold(changed, |c, v| set(v) || c)
+                for v in map.values_mut() {
+                    changed |= set(v);
+                }
             }
-            Value::Array(items) => items.iter_mut().fold(false, |c, v| set(v) || c),
-            _ => false,
+            Value::Array(items) => {
+                for v in items {
+                    changed |= set(v);
+                }
+            }
+            _ => {}
         }
+        changed
     }
     let Ok(mut json) = serde_json::to_value(tokenizer) else {
         return tokenizer.clone();

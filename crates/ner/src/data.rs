@@ -6,7 +6,7 @@
 //! a blank line or a `-DOCSTART-` line ends a sentence. Files are UTF-8 (a BOM is ignored).
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -87,6 +87,8 @@ pub enum DataError {
     },
     #[error("{}: no sentences in the file", path.display())]
     Empty { path: PathBuf },
+    #[error("{}: the file changed after it was indexed for lazy loading", path.display())]
+    Changed { path: PathBuf },
 }
 
 /// The labels as one line for error messages.
@@ -116,7 +118,7 @@ fn parse_line(line: &str) -> Option<(&str, &str)> {
     }
     let mut fields = line.split([' ', '\t']).filter(|f| !f.is_empty());
     let word = fields.next()?;
-    Some((word, fields.last().unwrap_or("O")))
+    Some((word, fields.next_back().unwrap_or("O")))
 }
 
 impl ConllScanner {
@@ -283,36 +285,30 @@ impl LazyConll {
             path: self.path.clone(),
             source,
         };
+        let changed = || DataError::Changed {
+            path: self.path.clone(),
+        };
         let mut file = std::fs::File::open(&self.path).map_err(io)?;
         let mut out = Vec::with_capacity(indices.len());
+        let mut bytes = Vec::new();
+        let at = SentenceStart { offset: 0, line: 0 };
         for &i in indices {
             file.seek(SeekFrom::Start(self.starts[i])).map_err(io)?;
-            let mut reader = BufReader::new((&mut file).take(u64::MAX));
+            let mut reader = BufReader::new(&mut file);
             let mut scanner = ConllScanner::new();
-            let mut line = String::new();
-            let at = SentenceStart { offset: 0, line: 0 };
             let sentence = loop {
-                line.clear();
-                let read = reader.read_line(&mut line).map_err(|e| {
-                    if e.kind() == std::io::ErrorKind::InvalidData {
-                        DataError::NotUtf8 {
-                            path: self.path.clone(),
-                            line: 0,
-                        }
-                    } else {
-                        io(e)
-                    }
-                })?;
+                bytes.clear();
+                let read = reader.read_until(b'\n', &mut bytes).map_err(io)?;
                 let done = if read == 0 {
                     scanner.finish()
                 } else {
+                    let line = std::str::from_utf8(&bytes).map_err(|_| changed())?;
                     scanner.push(line.trim_start_matches('\u{feff}'), at)
                 };
-                if let Some((_, sentence)) = done {
-                    break sentence;
-                }
-                if read == 0 {
-                    break Sentence::new(Vec::<String>::new(), Vec::<String>::new());
+                match (done, read) {
+                    (Some((_, sentence)), _) => break sentence,
+                    (None, 0) => return Err(changed()),
+                    (None, _) => {}
                 }
             };
             out.push(sentence);

@@ -323,13 +323,8 @@ impl<B: AutodiffBackend> NerModel<B> {
         eval_data: Option<&[Sentence]>,
         extra_metrics: Metrics<Vec<String>, Vec<String>>,
     ) -> Result<TrainOutput, NerError> {
-        if let Some(eval) = eval_data {
-            self.check(eval)?;
-        }
         let eval = eval_data
-            .map(|sentences| -> Result<_, NerError> {
-                Ok((sentences.to_vec(), self.featurise(sentences)?))
-            })
+            .map(|sentences| -> Result<_, NerError> { Ok((sentences, self.featurise(sentences)?)) })
             .transpose()?;
         let mut task = NerTask {
             owner: self,
@@ -636,7 +631,7 @@ enum TrainSource {
 struct NerTask<'a, B: AutodiffBackend> {
     owner: &'a NerModel<B>,
     train: TrainSource,
-    eval: Option<(Vec<Sentence>, Vec<Window>)>,
+    eval: Option<(&'a [Sentence], Vec<Window>)>,
     extra_metrics: Metrics<Vec<String>, Vec<String>>,
 }
 

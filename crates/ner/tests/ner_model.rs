@@ -185,7 +185,7 @@ fn a_600_word_sentence_gets_600_tags() {
         .map(|i| pool[(i * 7 + i / 5) % pool.len()].to_string())
         .collect();
     let long = sentence(&words.join(" "));
-    let (tagged, raw) = model.predict_words(&[words.clone()]).unwrap();
+    let (tagged, raw) = model.predict_words(std::slice::from_ref(&words)).unwrap();
     assert_eq!(tagged[0].len(), 600);
     assert_eq!(raw[0].len(), 600);
     for (i, (t, w)) in tagged[0].iter().zip(&words).enumerate() {
