@@ -338,3 +338,34 @@ fn lazy_loading_trains_from_a_conll_file() {
     assert_eq!(eager_output.global_step, 6);
     assert!((eager_output.training_loss - output.training_loss).abs() < 1e-5);
 }
+
+/// With class weights the loss is PyTorch's weighted cross-entropy over the labelled (first)
+/// sub-tokens: Σ w[y]·nll / Σ w[y], computed here from the returned word logits.
+#[test]
+fn class_weights_weight_the_loss() {
+    let _rng = rng_lock();
+    let tmp = tempfile::tempdir().unwrap();
+    let weight = vec![0.5f32, 2.0, 1.0, 3.0, 1.5];
+    let options = NerOptions {
+        args: args(tmp.path()),
+        weight: Some(weight.clone()),
+        ..Default::default()
+    };
+    let model = NerModel::new("bert", &fixture("models/bert"), options).unwrap();
+    let data = sentences();
+    let (result, outputs, _) = model.eval_model(&data, &Metrics::new()).unwrap();
+    let (mut numerator, mut denominator) = (0.0f64, 0.0f64);
+    for (sentence, words) in data.iter().zip(&outputs) {
+        for (label, logits) in sentence.labels.iter().zip(words) {
+            let y = LABELS.iter().position(|l| l == label).unwrap();
+            let first = &logits[0];
+            let max = first.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
+            let log_sum = first.iter().map(|&v| (v as f64 - max).exp()).sum::<f64>().ln() + max;
+            numerator += weight[y] as f64 * (log_sum - first[y] as f64);
+            denominator += weight[y] as f64;
+        }
+    }
+    // All 8 sentences fit in one evaluation batch (eval_batch_size 100).
+    let expected = numerator / denominator;
+    assert!((result["eval_loss"] - expected).abs() < 1e-5, "{} vs {expected}", result["eval_loss"]);
+}
