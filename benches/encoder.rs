@@ -1,15 +1,17 @@
-//! Throughput of the pieces every task uses, on the default backend:
-//! tokenisation with the real BERT WordPiece vocabulary (parallel and single-threaded), and
-//! the forward pass of a MiniLM-L6-sized encoder (6 layers, hidden 384, 12 heads) at
-//! sequence length 128, batch 1 and 8. Run with `cargo bench -p st-benches`.
+//! Throughput of the pieces every task uses, on the default backend: tokenisation and
+//! featurisation (truncation, padding into batch arrays) with the real BERT WordPiece
+//! vocabulary, parallel and single-threaded; and the encoder forward pass at MiniLM-L6 and
+//! BERT-base sizes, sequence length 128, batch 1, 8 and 32.
+//! Run with `cargo bench -p st-benches --bench encoder`.
 
 use std::path::PathBuf;
 
 use burn::tensor::{Int, Tensor};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use st_benches::{BERT_BASE, MINILM_L6};
 use st_core::backend::DefaultBackend as B;
 use st_core::tokenizer::{Padding, SpecialTokens, TextInput, Tokenizer, TokenizerOptions};
-use st_models::{Encoder, EncoderConfig, EncoderInput};
+use st_models::{Encoder, EncoderInput};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
@@ -81,35 +83,32 @@ fn tokenisation(c: &mut Criterion) {
     group.finish();
 }
 
-fn minilm_sized() -> EncoderConfig {
-    EncoderConfig {
-        has_pooler: true,
-        ..EncoderConfig::bert(30522, 384, 6, 12, 1536)
-    }
-}
-
 fn encoder_forward(c: &mut Criterion) {
+    // As models do when they pick their device: keep freed tensor buffers.
+    st_core::alloc::keep_freed_memory();
     let device = Default::default();
-    let encoder = Encoder::<B>::new(&minilm_sized(), &device);
-    let mut group = c.benchmark_group("MiniLM-L6-sized forward, seq 128");
-    group.sample_size(10);
-    for batch in [1usize, 8] {
-        let ids: Vec<i64> = (0..batch * 128)
-            .map(|i| 1000 + (i as i64 * 37) % 20000)
-            .collect();
-        let input = || EncoderInput::<B> {
-            input_ids: Tensor::<B, 1, Int>::from_ints(ids.as_slice(), &device)
-                .reshape([batch, 128]),
-            attention_mask: Tensor::<B, 2, Int>::ones([batch, 128], &device),
-            token_type_ids: None,
-            position_ids: None,
-        };
-        group.throughput(Throughput::Elements(batch as u64));
-        group.bench_function(format!("batch {batch}"), |b| {
-            b.iter(|| encoder.forward(input()).last_hidden_state.into_data())
-        });
+    for size in [MINILM_L6, BERT_BASE] {
+        let encoder = Encoder::<B>::new(&size.config(), &device);
+        let mut group = c.benchmark_group(format!("{} forward, seq 128", size.name));
+        group.sample_size(10);
+        for batch in [1usize, 8, 32] {
+            let ids: Vec<i64> = (0..batch * 128)
+                .map(|i| 1000 + (i as i64 * 37) % 20000)
+                .collect();
+            let input = || EncoderInput::<B> {
+                input_ids: Tensor::<B, 1, Int>::from_ints(ids.as_slice(), &device)
+                    .reshape([batch, 128]),
+                attention_mask: Tensor::<B, 2, Int>::ones([batch, 128], &device),
+                token_type_ids: None,
+                position_ids: None,
+            };
+            group.throughput(Throughput::Elements(batch as u64));
+            group.bench_function(format!("batch {batch}"), |b| {
+                b.iter(|| encoder.forward(input()).last_hidden_state.into_data())
+            });
+        }
+        group.finish();
     }
-    group.finish();
 }
 
 criterion_group!(benches, tokenisation, encoder_forward);

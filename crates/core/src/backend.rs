@@ -46,6 +46,24 @@ pub type DefaultBackend = burn::backend::Flex<f32>;
 /// The backend used for training: [`DefaultBackend`] with automatic differentiation.
 pub type TrainBackend<B = DefaultBackend> = burn::backend::Autodiff<B>;
 
+/// Whether tensors of backend `B` live in ordinary host memory (the pure-Rust CPU backends,
+/// with `f32` floats), so that element-wise updates may run as one fused loop over their data
+/// instead of one kernel per operation (see `train::optim`).
+pub fn is_host_backend<B: burn::tensor::backend::Backend>() -> bool {
+    use std::any::TypeId;
+    let id = TypeId::of::<B>();
+    #[cfg(feature = "flex")]
+    if id == TypeId::of::<burn::backend::Flex<f32>>() {
+        return true;
+    }
+    #[cfg(feature = "ndarray")]
+    if id == TypeId::of::<burn::backend::NdArray<f32>>() {
+        return true;
+    }
+    let _ = id;
+    false
+}
+
 /// Short name of the backend this build uses, for logs and error messages.
 pub const BACKEND_NAME: &str = if cfg!(feature = "cuda") {
     "cuda"

@@ -249,3 +249,55 @@ fn clipping_matches_clip_grad_norm() {
         );
     }
 }
+
+/// Clipping's scale reaches AdamW as if the gradients had been scaled first.
+#[test]
+fn grad_scale_is_applied_to_the_gradients() {
+    fn halve(v: &Value) -> Value {
+        match v {
+            Value::Array(items) => Value::Array(items.iter().map(halve).collect()),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), if k == "shape" { v.clone() } else { halve(v) }))
+                    .collect(),
+            ),
+            Value::Number(n) => serde_json::json!(n.as_f64().unwrap() * 0.5),
+            other => other.clone(),
+        }
+    }
+    let fixture = fixture("adamw.json");
+    let case = &fixture["cases"][1];
+    let config = OptimizerConfig::AdamW {
+        betas: (0.9, 0.999),
+        eps: 1e-8,
+    };
+    let mut results = Vec::new();
+    for (scale, transform) in [(0.5, false), (1.0, true)] {
+        let mut named = build(case["initial"].as_object().unwrap());
+        let groups = groups(&named, case);
+        let lrs: Vec<f64> = groups.iter().map(|g| g.lr).collect();
+        let mut optimizer = GroupedOptimizer::<Inner>::new(config.clone(), groups);
+        for grads in case["grads"].as_array().unwrap() {
+            let grads = if transform {
+                halve(grads)
+            } else {
+                grads.clone()
+            };
+            let grads = gradients(&named, grads.as_object().unwrap());
+            named.params = optimizer.step::<AB, _>(named.params, grads, &lrs, scale);
+        }
+        let names: Vec<String> = case["initial"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        results.push(
+            names
+                .iter()
+                .flat_map(|n| values_of(&named, n))
+                .collect::<Vec<f32>>(),
+        );
+    }
+    assert_eq!(results[0], results[1]);
+}

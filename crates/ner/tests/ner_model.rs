@@ -360,12 +360,21 @@ fn class_weights_weight_the_loss() {
             let y = LABELS.iter().position(|l| l == label).unwrap();
             let first = &logits[0];
             let max = first.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
-            let log_sum = first.iter().map(|&v| (v as f64 - max).exp()).sum::<f64>().ln() + max;
+            let log_sum = first
+                .iter()
+                .map(|&v| (v as f64 - max).exp())
+                .sum::<f64>()
+                .ln()
+                + max;
             numerator += weight[y] as f64 * (log_sum - first[y] as f64);
             denominator += weight[y] as f64;
         }
     }
     // All 8 sentences fit in one evaluation batch (eval_batch_size 100).
     let expected = numerator / denominator;
-    assert!((result["eval_loss"] - expected).abs() < 1e-5, "{} vs {expected}", result["eval_loss"]);
+    assert!(
+        (result["eval_loss"] - expected).abs() < 1e-5,
+        "{} vs {expected}",
+        result["eval_loss"]
+    );
 }

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use burn::module::{AutodiffModule, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::GradientsParams;
 use burn::tensor::backend::{AutodiffBackend, Backend};
-use burn::tensor::{ElementConversion, Tensor};
+use burn::tensor::{ElementConversion, Tensor, TensorData};
 
 use super::groups::ParamGroup;
 use crate::args::ModelArgs;
@@ -192,11 +192,13 @@ impl<B: Backend> GroupedOptimizer<B> {
         module.map(&mut mapper)
     }
 
+    /// The updated parameter, from its gradient times `grad_scale` (clipping).
     fn update<const D: usize>(
         &mut self,
         id: ParamId,
         param: Tensor<B, D>,
         grad: Tensor<B, D>,
+        grad_scale: f64,
         lr: f64,
     ) -> Tensor<B, D> {
         let group = &self.groups[self.group_of[&id]];
@@ -207,10 +209,29 @@ impl<B: Backend> GroupedOptimizer<B> {
         let flat_param = param.reshape([numel]);
         let flat_grad = grad.reshape([numel]);
         let previous = self.state.remove(&id);
+        let scaled = |grad: Tensor<B, 1>| {
+            if grad_scale != 1.0 {
+                grad.mul_scalar(grad_scale)
+            } else {
+                grad
+            }
+        };
         let (updated, state) = match &self.config {
+            OptimizerConfig::AdamW { betas, eps } if crate::backend::is_host_backend::<B>() => {
+                adamw_fused(
+                    flat_param,
+                    flat_grad,
+                    grad_scale,
+                    previous,
+                    lr,
+                    weight_decay,
+                    *betas,
+                    *eps,
+                )
+            }
             OptimizerConfig::AdamW { betas, eps } => adamw(
                 flat_param,
-                flat_grad,
+                scaled(flat_grad),
                 previous,
                 lr,
                 weight_decay,
@@ -219,7 +240,7 @@ impl<B: Backend> GroupedOptimizer<B> {
             ),
             OptimizerConfig::Adafactor(config) => adafactor(
                 flat_param,
-                flat_grad,
+                scaled(flat_grad),
                 previous,
                 lr,
                 weight_decay,
@@ -280,6 +301,83 @@ fn adamw<B: Backend>(
             step,
             exp_avg,
             exp_avg_sq,
+        },
+    )
+}
+
+/// [`adamw`] as one pass over host memory, for the CPU backends ([`is_host_backend`]): the
+/// same f32 arithmetic in the same order, but each element is read and written once instead of
+/// once per tensor operation (AdamW is ~14 of them; on a 22.7 M-parameter model they cost
+/// more than a third of a training step), in parallel chunks. `grad_scale` (clipping) is
+/// applied on the way.
+///
+/// [`is_host_backend`]: crate::backend::is_host_backend
+#[allow(clippy::too_many_arguments)]
+fn adamw_fused<B: Backend>(
+    param: Tensor<B, 1>,
+    grad: Tensor<B, 1>,
+    grad_scale: f64,
+    previous: Option<State<B>>,
+    lr: f64,
+    weight_decay: f64,
+    (beta1, beta2): (f64, f64),
+    eps: f64,
+) -> (Tensor<B, 1>, State<B>) {
+    use rayon::prelude::*;
+    let device = param.device();
+    let n = param.shape().num_elements();
+    // The backend's floats are f32 (that is what makes it a host backend).
+    let host = |t: Tensor<B, 1>| -> Vec<f32> {
+        t.into_data()
+            .into_vec::<f32>()
+            .expect("host backends hold f32 tensors")
+    };
+    let (step, mut exp_avg, mut exp_avg_sq) = match previous {
+        Some(State::Adam {
+            step,
+            exp_avg,
+            exp_avg_sq,
+        }) => (step + 1, host(exp_avg), host(exp_avg_sq)),
+        _ => (1, vec![0.0; n], vec![0.0; n]),
+    };
+    let mut param = host(param);
+    let grad = host(grad);
+    let bias_correction1 = 1.0 - beta1.powi(step as i32);
+    let bias_correction2 = 1.0 - beta2.powi(step as i32);
+    // Scalars as the tensor path casts them: f64 arithmetic, then f32.
+    let scale = grad_scale as f32;
+    let decay = (1.0 - lr * weight_decay) as f32;
+    let (b1, one_minus_b1) = (beta1 as f32, (1.0 - beta1) as f32);
+    let (b2, one_minus_b2) = (beta2 as f32, (1.0 - beta2) as f32);
+    let sqrt_bc2 = bias_correction2.sqrt() as f32;
+    let eps = eps as f32;
+    let step_size = (lr / bias_correction1) as f32;
+    const CHUNK: usize = 1 << 15;
+    param
+        .par_chunks_mut(CHUNK)
+        .zip(exp_avg.par_chunks_mut(CHUNK))
+        .zip(exp_avg_sq.par_chunks_mut(CHUNK))
+        .zip(grad.par_chunks(CHUNK))
+        .for_each(|(((p, m), v), g)| {
+            // Branch-free so that it vectorises; multiplying by an exact 1.0 (no clipping, no
+            // decay) changes nothing.
+            let items = p.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()).zip(g);
+            for (((p, m), v), &g) in items {
+                let g = g * scale;
+                *m = *m * b1 + g * one_minus_b1;
+                *v = *v * b2 + (g * g) * one_minus_b2;
+                let denom = v.sqrt() / sqrt_bc2 + eps;
+                *p = *p * decay - (*m / denom) * step_size;
+            }
+        });
+    let tensor =
+        |values: Vec<f32>| Tensor::<B, 1>::from_data(TensorData::new(values, [n]), &device);
+    (
+        tensor(param),
+        State::Adam {
+            step,
+            exp_avg: tensor(exp_avg),
+            exp_avg_sq: tensor(exp_avg_sq),
         },
     )
 }
@@ -412,14 +510,11 @@ impl<AB: AutodiffBackend> ModuleMapper<AB> for StepMapper<'_, AB::InnerBackend> 
             return param;
         };
         let (id, tensor, mapper) = param.consume();
-        let grad = if self.grad_scale != 1.0 {
-            grad.mul_scalar(self.grad_scale)
-        } else {
-            grad
-        };
         let lr = self.lrs.get(group).copied().unwrap_or(0.0);
         let require_grad = tensor.is_require_grad();
-        let updated = self.optimizer.update(id, tensor.inner(), grad, lr);
+        let updated = self
+            .optimizer
+            .update(id, tensor.inner(), grad, self.grad_scale, lr);
         let mut tensor = Tensor::from_inner(updated);
         if require_grad {
             tensor = tensor.require_grad();
