@@ -21,8 +21,11 @@ pub fn keep_freed_memory() {
         // SAFETY: mallopt only changes malloc's tuning parameters; it is called once, before
         // any model allocates.
         unsafe {
-            // 32 MiB is glibc's largest mmap threshold on 64-bit targets.
+            // 32 MiB is glibc's largest mmap threshold on 64-bit targets, and BERT-sized
+            // embedding gradients are larger (30,522 × 384 floats = 47 MB): serve every block
+            // from the heap instead.
             libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+            libc::mallopt(libc::M_MMAP_MAX, 0);
             libc::mallopt(libc::M_TRIM_THRESHOLD, 512 << 20);
             libc::mallopt(libc::M_TOP_PAD, 64 << 20);
         }
