@@ -11,12 +11,12 @@
 //! [`HeadKind`] says how they are wired and named.
 
 use burn::module::{Module, Param};
-use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig};
+use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::tensor::activation::relu;
 use burn::tensor::{Tensor, backend::Backend};
 use serde_json::Value;
 use st_models::layers::activate;
-use st_models::{Activation, EncoderOutput};
+use st_models::{Activation, Dropout, EncoderOutput};
 
 /// How a classification head is wired, per architecture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,7 +110,7 @@ impl<B: Backend> ClassificationHead<B> {
             dense: (kind != HeadKind::Pooled)
                 .then(|| hf_linear(hidden_size, hidden_size, initializer_range, device)),
             out_proj: hf_linear(hidden_size, num_labels, initializer_range, device),
-            dropout: DropoutConfig::new(dropout).init(),
+            dropout: Dropout::new(dropout),
             kind,
         }
     }

@@ -47,17 +47,22 @@ pub type DefaultBackend = burn::backend::Flex<f32>;
 pub type TrainBackend<B = DefaultBackend> = burn::backend::Autodiff<B>;
 
 /// Whether tensors of backend `B` live in ordinary host memory (the pure-Rust CPU backends,
-/// with `f32` floats), so that element-wise updates may run as one fused loop over their data
-/// instead of one kernel per operation (see `train::optim`).
+/// with `f32` floats, with or without autodiff), so that element-wise work may run as one
+/// fused loop over their data instead of one kernel per operation (AdamW in `train::optim`,
+/// dropout masks in `st-models`).
 pub fn is_host_backend<B: burn::tensor::backend::Backend>() -> bool {
     use std::any::TypeId;
     let id = TypeId::of::<B>();
     #[cfg(feature = "flex")]
-    if id == TypeId::of::<burn::backend::Flex<f32>>() {
+    if id == TypeId::of::<burn::backend::Flex<f32>>()
+        || id == TypeId::of::<burn::backend::Autodiff<burn::backend::Flex<f32>>>()
+    {
         return true;
     }
     #[cfg(feature = "ndarray")]
-    if id == TypeId::of::<burn::backend::NdArray<f32>>() {
+    if id == TypeId::of::<burn::backend::NdArray<f32>>()
+        || id == TypeId::of::<burn::backend::Autodiff<burn::backend::NdArray<f32>>>()
+    {
         return true;
     }
     let _ = id;

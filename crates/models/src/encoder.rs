@@ -2,13 +2,11 @@
 //! post-LayerNorm layers, and an optional pooler.
 
 use burn::module::{Module, Param};
-use burn::nn::{
-    Dropout, DropoutConfig, Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear,
-    LinearConfig,
-};
+use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
 
 use crate::config::{EncoderConfig, PositionIds};
+use crate::dropout::Dropout;
 use crate::layers::EncoderLayer;
 
 /// Word, position and token-type embeddings, summed, normalised and dropped out.
@@ -63,7 +61,7 @@ impl<B: Backend> Embeddings<B> {
             norm: LayerNormConfig::new(e)
                 .with_epsilon(config.layer_norm_eps)
                 .init(device),
-            dropout: DropoutConfig::new(config.hidden_dropout).init(),
+            dropout: Dropout::new(config.hidden_dropout),
             pad_token_id: config.pad_token_id,
             position_padding_idx: match config.position_ids {
                 PositionIds::PaddingOffset { padding_idx } => Some(padding_idx),

@@ -1,11 +1,12 @@
 //! The building blocks of a post-LayerNorm transformer encoder layer.
 
 use burn::module::Module;
-use burn::nn::{Dropout, DropoutConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::activation::{relu, silu, softmax};
 use burn::tensor::{Tensor, backend::Backend};
 
 use crate::config::{Activation, EncoderConfig};
+use crate::dropout::Dropout;
 
 /// Apply an activation function.
 pub fn activate<B: Backend, const D: usize>(act: Activation, x: Tensor<B, D>) -> Tensor<B, D> {
@@ -51,8 +52,8 @@ impl<B: Backend> Attention<B> {
             norm: LayerNormConfig::new(h)
                 .with_epsilon(config.layer_norm_eps)
                 .init(device),
-            dropout: DropoutConfig::new(config.hidden_dropout).init(),
-            attention_dropout: DropoutConfig::new(config.attention_dropout).init(),
+            dropout: Dropout::new(config.hidden_dropout),
+            attention_dropout: Dropout::new(config.attention_dropout),
             num_heads: config.num_attention_heads,
         }
     }
@@ -104,7 +105,7 @@ impl<B: Backend> EncoderLayer<B> {
             norm: LayerNormConfig::new(h)
                 .with_epsilon(config.layer_norm_eps)
                 .init(device),
-            dropout: DropoutConfig::new(config.hidden_dropout).init(),
+            dropout: Dropout::new(config.hidden_dropout),
             activation: config.activation,
         }
     }

@@ -8,6 +8,7 @@
 
 pub mod arch;
 pub mod config;
+pub mod dropout;
 pub mod encoder;
 pub mod error;
 pub mod layers;
@@ -17,6 +18,7 @@ pub mod registry;
 pub mod task;
 
 pub use config::{Activation, EncoderConfig, PositionIds};
+pub use dropout::Dropout;
 pub use encoder::{Encoder, EncoderInput, EncoderOutput};
 pub use error::ModelError;
 pub use loader::{

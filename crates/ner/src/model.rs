@@ -15,13 +15,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use burn::module::{Module, Param};
-use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig};
+use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::tensor::{Tensor, backend::Backend};
 use serde_json::Value;
 use st_core::weights::{Checkpoint, HfName, LoadReport, NameMap, load_into};
 use st_models::task::{check_task_load, initializer_range, save_task_dir, task_config};
 use st_models::{
-    Encoder, EncoderArchitecture, EncoderConfig, EncoderInput, ModelError, encoder_config,
+    Dropout, Encoder, EncoderArchitecture, EncoderConfig, EncoderInput, ModelError, encoder_config,
 };
 
 /// Dropout then a linear layer over every token.
@@ -49,7 +49,7 @@ impl<B: Backend> TokenClassificationHead<B> {
             .init(device);
         classifier.bias = Some(Param::from_tensor(Tensor::zeros([num_labels], device)));
         Self {
-            dropout: DropoutConfig::new(dropout).init(),
+            dropout: Dropout::new(dropout),
             classifier,
         }
     }
