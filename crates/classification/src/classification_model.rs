@@ -719,9 +719,15 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
         } else {
             indicatif::ProgressBar::hidden()
         };
-        let mut outputs = Vec::with_capacity(n);
+        let mut outputs = vec![Vec::new(); n];
         let (mut loss_sum, mut batches) = (0.0f64, 0usize);
-        let indices: Vec<usize> = (0..n).collect();
+        let mut indices: Vec<usize> = (0..n).collect();
+        if !with_loss {
+            // Prediction batches rows of similar length, so that padding to each batch's
+            // longest row wastes little; outputs go back to their rows' places. (Evaluation
+            // keeps Python's batches: its eval_loss is a mean over batches.)
+            indices.sort_by_key(|&i| std::cmp::Reverse(features.ids[i].len()));
+        }
         for chunk in indices.chunks(batch_size) {
             let input = self.batch_input::<B::InnerBackend>(features, chunk, &self.device);
             let logits = model.forward(input);
@@ -736,7 +742,9 @@ impl<B: AutodiffBackend> ClassificationModel<B> {
                 .convert::<f32>()
                 .to_vec()
                 .map_err(|e| st_core::Error::Other(format!("reading logits: {e:?}")))?;
-            outputs.extend((0..rows).map(|r| values[r * cols..(r + 1) * cols].to_vec()));
+            for (r, &i) in chunk.iter().enumerate().take(rows) {
+                outputs[i] = values[r * cols..(r + 1) * cols].to_vec();
+            }
             bar.inc(1);
         }
         bar.finish_and_clear();

@@ -437,8 +437,14 @@ impl<B: AutodiffBackend> NerModel<B> {
         let batch_size = self.args.model.eval_batch_size.max(1);
         let bar = progress_bar(windows.len().div_ceil(batch_size), show_progress);
         let (mut loss_sum, mut batches) = (0.0f64, 0usize);
-        for chunk in windows.chunks(batch_size) {
-            let refs: Vec<&Window> = chunk.iter().collect();
+        let mut order: Vec<&Window> = windows.iter().collect();
+        if !with_loss {
+            // Prediction batches windows of similar length (less padding); evaluation keeps
+            // Python's batches, as its eval_loss is a mean over batches.
+            order.sort_by_key(|w| std::cmp::Reverse(w.ids.len()));
+        }
+        for chunk in order.chunks(batch_size) {
+            let refs: Vec<&Window> = chunk.to_vec();
             let batch = self.batch::<B::InnerBackend>(&refs, &self.device);
             let logits = model.forward(batch.input);
             let [rows, seq, labels] = logits.dims();
