@@ -4,9 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use burn::tensor::backend::Backend;
 use st_core::backend::DefaultBackend;
-use st_models::{Encoder, EncoderConfig, LoadedEncoder, encoder_config, save_encoder};
+use st_models::{BertShape, EncoderConfig, write_random_bert};
 
 /// A model size: name, hidden size, layers, heads, intermediate size.
 #[derive(Debug, Clone, Copy)]
@@ -69,34 +68,14 @@ pub fn random_model_dir(size: Size) -> Result<PathBuf, Box<dyn std::error::Error
 }
 
 fn write_random_model(size: Size, dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    std::fs::create_dir_all(dir)?;
-    std::fs::copy(
-        repo().join("fixtures/tokenizers/wordpiece/vocab.txt"),
-        dir.join("vocab.txt"),
-    )?;
-    std::fs::write(
-        dir.join("tokenizer_config.json"),
-        r#"{"do_lower_case": true}"#,
-    )?;
-    let config = format!(
-        r#"{{"model_type": "bert", "architectures": ["BertModel"], "vocab_size": 30522,
-  "hidden_size": {}, "num_hidden_layers": {}, "num_attention_heads": {},
-  "intermediate_size": {}, "max_position_embeddings": 512, "type_vocab_size": 2,
-  "hidden_act": "gelu", "layer_norm_eps": 1e-12, "hidden_dropout_prob": 0.1,
-  "attention_probs_dropout_prob": 0.1, "pad_token_id": 0, "initializer_range": 0.02}}"#,
-        size.hidden, size.layers, size.heads, size.intermediate
-    );
-    std::fs::write(dir.join("config.json"), config)?;
-    let (arch, mut config, _) = encoder_config("bert", dir)?;
-    config.has_pooler = true;
-    let device = Default::default();
-    DefaultBackend::seed(&device, 7);
-    let loaded = LoadedEncoder::<DefaultBackend> {
-        encoder: Encoder::new(&config, &device),
-        config,
-        arch,
-        report: Default::default(),
+    let shape = BertShape {
+        hidden: size.hidden,
+        layers: size.layers,
+        heads: size.heads,
+        intermediate: size.intermediate,
+        max_positions: 512,
     };
-    save_encoder(&loaded, dir)?;
+    let vocab = repo().join("fixtures/tokenizers/wordpiece/vocab.txt");
+    write_random_bert::<DefaultBackend>(dir, shape, &vocab, 7)?;
     Ok(())
 }

@@ -4,12 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use burn::tensor::backend::Backend;
 use st_classification::Example;
 use st_classification::files::read_examples;
 use st_core::args::ModelArgs;
 use st_core::backend::DefaultBackend;
-use st_models::{Encoder, LoadedEncoder, encoder_config, save_encoder};
+use st_models::{BertShape, write_random_bert};
 
 pub type Error = Box<dyn std::error::Error>;
 
@@ -98,36 +97,14 @@ pub fn train_and_eval(name: &str, regression: bool) -> Result<(Vec<Example>, Vec
 
 /// A 2-layer, 64-wide BERT with random weights and the real uncased BERT vocabulary.
 fn build_small_bert(dir: &Path) -> Result<(), Error> {
-    std::fs::create_dir_all(dir)?;
-    std::fs::copy(
-        repo().join("fixtures/tokenizers/wordpiece/vocab.txt"),
-        dir.join("vocab.txt"),
-    )?;
-    std::fs::write(
-        dir.join("tokenizer_config.json"),
-        r#"{"do_lower_case": true}"#,
-    )?;
-    let config = serde_json::json!({
-        "model_type": "bert", "architectures": ["BertModel"], "vocab_size": 30522,
-        "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
-        "intermediate_size": 128, "max_position_embeddings": 128, "type_vocab_size": 2,
-        "hidden_act": "gelu", "layer_norm_eps": 1e-12, "hidden_dropout_prob": 0.1,
-        "attention_probs_dropout_prob": 0.1, "pad_token_id": 0, "initializer_range": 0.02
-    });
-    std::fs::write(
-        dir.join("config.json"),
-        serde_json::to_string_pretty(&config)?,
-    )?;
-    let (arch, mut config, _) = encoder_config("bert", dir)?;
-    config.has_pooler = true;
-    let device = Default::default();
-    DefaultBackend::seed(&device, 42);
-    let loaded = LoadedEncoder::<DefaultBackend> {
-        encoder: Encoder::new(&config, &device),
-        config,
-        arch,
-        report: Default::default(),
+    let shape = BertShape {
+        hidden: 64,
+        layers: 2,
+        heads: 4,
+        intermediate: 128,
+        max_positions: 128,
     };
-    save_encoder(&loaded, dir)?;
+    let vocab = repo().join("fixtures/tokenizers/wordpiece/vocab.txt");
+    write_random_bert::<DefaultBackend>(dir, shape, &vocab, 42)?;
     Ok(())
 }

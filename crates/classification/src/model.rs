@@ -8,7 +8,7 @@ use burn::module::Module;
 use burn::tensor::{Tensor, backend::Backend};
 use serde_json::Value;
 use st_core::weights::{Checkpoint, HfName, LoadReport, NameMap, load_into};
-use st_models::task::{check_task_load, initializer_range, save_task_dir, task_config};
+use st_models::task::{check_task_load, grow_vocab, initializer_range, save_task_dir, task_config};
 use st_models::{
     Encoder, EncoderArchitecture, EncoderConfig, EncoderInput, ModelError, encoder_config,
 };
@@ -72,13 +72,12 @@ impl<B: Backend> LoadedClassifier<B> {
     /// [`Encoder::resize_token_embeddings`]) and record the size in both configurations, so
     /// the saved `config.json` matches the saved weights.
     pub fn with_vocab_size(mut self, vocab_size: usize) -> Self {
-        if vocab_size > self.encoder_config.vocab_size {
-            self.model.encoder = self.model.encoder.resize_token_embeddings(vocab_size);
-            self.encoder_config.vocab_size = vocab_size;
-            if let Some(config) = self.config.as_object_mut() {
-                config.insert("vocab_size".into(), Value::from(vocab_size));
-            }
-        }
+        self.model.encoder = grow_vocab(
+            self.model.encoder,
+            &mut self.encoder_config,
+            &mut self.config,
+            vocab_size,
+        );
         self
     }
 

@@ -22,7 +22,7 @@ pub use dropout::Dropout;
 pub use encoder::{Encoder, EncoderInput, EncoderOutput};
 pub use error::ModelError;
 pub use loader::{
-    LoadOptions, LoadedEncoder, encoder_config, load_encoder, load_encoder_with, read_config,
-    save_encoder, save_pretrained,
+    BertShape, LoadOptions, LoadedEncoder, encoder_config, load_encoder, load_encoder_with,
+    read_config, save_encoder, save_pretrained, write_random_bert,
 };
 pub use registry::{EncoderArchitecture, lookup, register, supported_model_types};

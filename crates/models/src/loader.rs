@@ -159,3 +159,66 @@ pub fn save_encoder<B: Backend>(loaded: &LoadedEncoder<B>, dir: &Path) -> Result
     )?;
     Ok(())
 }
+
+/// The shape of a randomly initialised BERT written by [`write_random_bert`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BertShape {
+    pub hidden: usize,
+    pub layers: usize,
+    pub heads: usize,
+    pub intermediate: usize,
+    pub max_positions: usize,
+}
+
+/// Write a BERT model directory with seeded random weights, the lower-casing WordPiece
+/// vocabulary `vocab_txt` and a `config.json` of `shape`: a model of a given size without a
+/// download, for examples and benchmarks.
+pub fn write_random_bert<B: Backend>(
+    dir: &Path,
+    shape: BertShape,
+    vocab_txt: &Path,
+    seed: u64,
+) -> Result<(), ModelError> {
+    let io = |path: &Path, e: std::io::Error| ModelError::from(st_core::Error::io(path, e));
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    let vocab = dir.join("vocab.txt");
+    std::fs::copy(vocab_txt, &vocab).map_err(|e| io(vocab_txt, e))?;
+    let vocab_size = std::fs::read_to_string(&vocab)
+        .map_err(|e| io(&vocab, e))?
+        .lines()
+        .count();
+    let files = [
+        (
+            "tokenizer_config.json",
+            serde_json::json!({"do_lower_case": true}),
+        ),
+        (
+            "config.json",
+            serde_json::json!({
+                "model_type": "bert", "architectures": ["BertModel"], "vocab_size": vocab_size,
+                "hidden_size": shape.hidden, "num_hidden_layers": shape.layers,
+                "num_attention_heads": shape.heads, "intermediate_size": shape.intermediate,
+                "max_position_embeddings": shape.max_positions, "type_vocab_size": 2,
+                "hidden_act": "gelu", "layer_norm_eps": 1e-12, "hidden_dropout_prob": 0.1,
+                "attention_probs_dropout_prob": 0.1, "pad_token_id": 0,
+                "initializer_range": 0.02
+            }),
+        ),
+    ];
+    for (name, value) in files {
+        let path = dir.join(name);
+        let text = serde_json::to_string_pretty(&value).unwrap_or_default();
+        std::fs::write(&path, text).map_err(|e| io(&path, e))?;
+    }
+    let (arch, mut config, _) = encoder_config("bert", dir)?;
+    config.has_pooler = true;
+    let device = Default::default();
+    B::seed(&device, seed);
+    let loaded = LoadedEncoder::<B> {
+        encoder: Encoder::new(&config, &device),
+        config,
+        arch,
+        report: Default::default(),
+    };
+    save_encoder(&loaded, dir)
+}

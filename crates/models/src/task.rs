@@ -10,7 +10,7 @@ use burn::tensor::backend::Backend;
 use serde_json::Value;
 use st_core::weights::{LoadReport, NameMap, SAFETENSORS_FILE, WeightsError, save_safetensors};
 
-use crate::ModelError;
+use crate::{Encoder, EncoderConfig, ModelError};
 
 /// Check how a task model loaded: every encoder weight (Burn paths under `encoder.`, pooler
 /// excepted) must have come from the checkpoint, or it is an error naming them. Parameters of
@@ -130,4 +130,24 @@ pub fn save_task_dir<B: Backend, M: Module<B>>(
     std::fs::write(&path, text + "\n").map_err(|e| io(&path, e))?;
     st_core::tokenizer::copy_tokenizer_files(tokenizer_dir, dir)?;
     Ok(())
+}
+
+/// Grow `encoder`'s word embeddings to `vocab_size` rows (see
+/// [`Encoder::resize_token_embeddings`]; never shrinks) and record the size in both
+/// configurations, so that a saved `config.json` matches the saved weights
+/// (`special_tokens_list`).
+pub fn grow_vocab<B: Backend>(
+    encoder: Encoder<B>,
+    encoder_config: &mut EncoderConfig,
+    config: &mut Value,
+    vocab_size: usize,
+) -> Encoder<B> {
+    if vocab_size <= encoder_config.vocab_size {
+        return encoder;
+    }
+    encoder_config.vocab_size = vocab_size;
+    if let Some(config) = config.as_object_mut() {
+        config.insert("vocab_size".into(), Value::from(vocab_size));
+    }
+    encoder.resize_token_embeddings(vocab_size)
 }

@@ -19,7 +19,7 @@ use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::tensor::{Tensor, backend::Backend};
 use serde_json::Value;
 use st_core::weights::{Checkpoint, HfName, LoadReport, NameMap, load_into};
-use st_models::task::{check_task_load, initializer_range, save_task_dir, task_config};
+use st_models::task::{check_task_load, grow_vocab, initializer_range, save_task_dir, task_config};
 use st_models::{
     Dropout, Encoder, EncoderArchitecture, EncoderConfig, EncoderInput, ModelError, encoder_config,
 };
@@ -120,13 +120,12 @@ impl<B: Backend> LoadedTokenClassifier<B> {
     /// Grow the word embeddings to `vocab_size` rows (see
     /// [`Encoder::resize_token_embeddings`]) and record the size in both configurations.
     pub fn with_vocab_size(mut self, vocab_size: usize) -> Self {
-        if vocab_size > self.encoder_config.vocab_size {
-            self.model.encoder = self.model.encoder.resize_token_embeddings(vocab_size);
-            self.encoder_config.vocab_size = vocab_size;
-            if let Some(config) = self.config.as_object_mut() {
-                config.insert("vocab_size".into(), Value::from(vocab_size));
-            }
-        }
+        self.model.encoder = grow_vocab(
+            self.model.encoder,
+            &mut self.encoder_config,
+            &mut self.config,
+            vocab_size,
+        );
         self
     }
 

@@ -444,8 +444,7 @@ impl<B: AutodiffBackend> NerModel<B> {
             order.sort_by_key(|w| std::cmp::Reverse(w.ids.len()));
         }
         for chunk in order.chunks(batch_size) {
-            let refs: Vec<&Window> = chunk.to_vec();
-            let batch = self.batch::<B::InnerBackend>(&refs, &self.device);
+            let batch = self.batch::<B::InnerBackend>(chunk, &self.device);
             let logits = model.forward(batch.input);
             let [rows, seq, labels] = logits.dims();
             if with_loss && !batch.targets.is_empty() {
