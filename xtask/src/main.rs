@@ -84,10 +84,11 @@ fn fixtures() -> Result<(), String> {
     }
     run(&mut models)?;
     // make_fixtures.py rewrites fixtures/README.md; the classification script appends to it
-    // (dropping what follows its section), then the NER script appends its own.
+    // (dropping what follows its section), then the NER and QA scripts append their own.
     for (script, out) in [
         ("make_classification_fixtures.py", "fixtures/classification"),
         ("make_ner_fixtures.py", "fixtures/ner"),
+        ("make_qa_fixtures.py", "fixtures/qa"),
         ("make_metric_fixtures.py", "fixtures/metrics"),
         ("make_train_fixtures.py", "fixtures/train"),
     ] {

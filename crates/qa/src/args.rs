@@ -1,0 +1,52 @@
+//! `QuestionAnsweringArgs`: Simple Transformers' global arguments plus the question-answering
+//! ones, with the same names and (code) defaults.
+
+use serde::{Deserialize, Serialize};
+use st_core::args::{Args, ModelArgs};
+
+/// Arguments of [`crate::QuestionAnsweringModel`]. Global arguments are flattened in, so JSON
+/// uses the same flat keys as Python (`{"doc_stride": 128, "n_best_size": 5}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QaArgs {
+    #[serde(flatten)]
+    pub model: ModelArgs,
+    pub model_class: String,
+    /// How many context tokens a window starts after the previous one. When it is at least the
+    /// room a window has for context (Python's default 384 with `max_seq_length` 128), windows
+    /// follow each other without overlap.
+    pub doc_stride: usize,
+    /// Train from a JSONL file (one context object per line) read as batches need it.
+    pub lazy_loading: bool,
+    /// The longest answer, in tokens, that decoding considers.
+    pub max_answer_length: usize,
+    /// Questions are cut to this many tokens.
+    pub max_query_length: usize,
+    /// How many answers decoding keeps per question.
+    pub n_best_size: usize,
+    /// A question gets the empty (null) answer when the null score beats the best span's by
+    /// more than this.
+    pub null_score_diff_threshold: f64,
+    pub special_tokens_list: Vec<String>,
+}
+
+impl Default for QaArgs {
+    fn default() -> Self {
+        let mut model = ModelArgs::default();
+        model.early_stopping_metric = "correct".into();
+        model.early_stopping_metric_minimize = false;
+        Self {
+            model,
+            model_class: "QuestionAnsweringModel".into(),
+            doc_stride: 384,
+            lazy_loading: false,
+            max_answer_length: 100,
+            max_query_length: 64,
+            n_best_size: 20,
+            null_score_diff_threshold: 0.0,
+            special_tokens_list: Vec::new(),
+        }
+    }
+}
+
+impl Args for QaArgs {}

@@ -1,0 +1,330 @@
+//! Question-answering data in Simple Transformers' (SQuAD v2-like) shape: a list of contexts,
+//! each with its questions and their answers, in memory, from a JSON file, or indexed in a
+//! JSONL file (one context per line) for lazy loading.
+//!
+//! `answer_start` counts characters (Unicode scalar values), as Python's string indices do.
+//! Every answer is checked when data comes in: its text must be at `answer_start`.
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// One gold answer: its text and where it starts in the context, in characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    pub text: String,
+    pub answer_start: usize,
+}
+
+/// One question about a context. For prediction `answers` may be left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Question {
+    pub id: String,
+    pub question: String,
+    #[serde(default)]
+    pub is_impossible: bool,
+    #[serde(default)]
+    pub answers: Vec<Answer>,
+}
+
+/// A context and the questions asked about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Context {
+    pub context: String,
+    pub qas: Vec<Question>,
+}
+
+impl Context {
+    /// A context with questions to answer (no gold answers): `(id, question)` pairs.
+    pub fn unanswered<I: Into<String>, Q: Into<String>>(
+        context: impl Into<String>,
+        questions: impl IntoIterator<Item = (I, Q)>,
+    ) -> Self {
+        Self {
+            context: context.into(),
+            qas: questions
+                .into_iter()
+                .map(|(id, question)| Question {
+                    id: id.into(),
+                    question: question.into(),
+                    is_impossible: false,
+                    answers: Vec::new(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What can be wrong with question-answering data.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: line {line}, column {column}: {message}")]
+    Json {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error(
+        "question {id:?}: answer {text:?} is not at answer_start {answer_start} of its context (found {found:?})"
+    )]
+    AnswerMismatch {
+        id: String,
+        text: String,
+        answer_start: usize,
+        found: String,
+    },
+    #[error("question {id:?} is marked answerable but has no answers")]
+    NoAnswer { id: String },
+    #[error("question id {id:?} appears more than once; results are keyed by id")]
+    DuplicateId { id: String },
+    #[error("{path}: no contexts")]
+    EmptyFile { path: PathBuf },
+    #[error("{path}: line {line}: {message}")]
+    Line {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("{path} changed since it was indexed: line {line} no longer holds a context")]
+    Changed { path: PathBuf, line: usize },
+}
+
+/// The byte range of a character range of `text`, if it lies inside `text`.
+pub fn char_span_to_bytes(text: &str, start: usize, len: usize) -> Option<(usize, usize)> {
+    let mut boundaries = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(text.len()));
+    let begin = boundaries.nth(start)?;
+    let end = if len == 0 {
+        begin
+    } else {
+        boundaries.nth(len - 1)?
+    };
+    Some((begin, end))
+}
+
+impl Question {
+    /// The byte range of the first answer in `context` (training uses the first answer only, as
+    /// Python does); `None` for an impossible question.
+    pub fn answer_span(&self, context: &str) -> Result<Option<(usize, usize)>, DataError> {
+        if self.is_impossible {
+            return Ok(None);
+        }
+        let answer = self.answers.first().ok_or_else(|| DataError::NoAnswer {
+            id: self.id.clone(),
+        })?;
+        Ok(Some(locate(self, answer, context)?))
+    }
+}
+
+/// Where `answer` lies in `context`, checked against its text.
+fn locate(
+    question: &Question,
+    answer: &Answer,
+    context: &str,
+) -> Result<(usize, usize), DataError> {
+    let mismatch = |found: &str| DataError::AnswerMismatch {
+        id: question.id.clone(),
+        text: answer.text.clone(),
+        answer_start: answer.answer_start,
+        found: found.to_string(),
+    };
+    let len = answer.text.chars().count();
+    let Some((begin, end)) = char_span_to_bytes(context, answer.answer_start, len) else {
+        let tail = char_span_to_bytes(context, answer.answer_start.min(context.chars().count()), 0)
+            .map_or("", |(b, _)| &context[b..]);
+        return Err(mismatch(tail));
+    };
+    if context[begin..end] != answer.text {
+        return Err(mismatch(&context[begin..end]));
+    }
+    Ok((begin, end))
+}
+
+/// Check every answer of `contexts` (text at `answer_start`; an answerable question has one).
+/// With `unique_ids`, question ids must also be unique (evaluation and prediction key their
+/// results by id).
+pub fn check_contexts(contexts: &[Context], unique_ids: bool) -> Result<(), DataError> {
+    let mut seen = HashSet::new();
+    for context in contexts {
+        check_context(context)?;
+        if unique_ids {
+            for q in &context.qas {
+                if !seen.insert(q.id.as_str()) {
+                    return Err(DataError::DuplicateId { id: q.id.clone() });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_context(context: &Context) -> Result<(), DataError> {
+    for q in &context.qas {
+        for answer in &q.answers {
+            locate(q, answer, &context.context)?;
+        }
+        if !q.is_impossible && q.answers.is_empty() {
+            return Err(DataError::NoAnswer { id: q.id.clone() });
+        }
+    }
+    Ok(())
+}
+
+/// Read a JSON file holding a list of contexts (Python's `train_data` given as a path).
+pub fn read_squad(path: &Path) -> Result<Vec<Context>, DataError> {
+    let text = std::fs::read_to_string(path).map_err(|source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let contexts: Vec<Context> = serde_json::from_str(text.trim_start_matches('\u{feff}'))
+        .map_err(|e| DataError::Json {
+            path: path.to_path_buf(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+    if contexts.is_empty() {
+        return Err(DataError::EmptyFile {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(contexts)
+}
+
+/// A JSONL file of contexts, indexed once (every line parsed and checked up front, so a bad
+/// line fails before training starts) and read back question by question.
+#[derive(Debug, Clone)]
+pub struct LazySquad {
+    path: PathBuf,
+    /// Byte offset and 1-based line number of each context line.
+    lines: Vec<(u64, usize)>,
+    /// `(context line index, question index)` of every question, in file order.
+    questions: Vec<(usize, usize)>,
+}
+
+impl LazySquad {
+    /// Index `path`: one JSON context object per non-blank line.
+    pub fn index(path: &Path) -> Result<Self, DataError> {
+        let io = |source| DataError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut reader = BufReader::new(std::fs::File::open(path).map_err(io)?);
+        let (mut lines, mut questions) = (Vec::new(), Vec::new());
+        let (mut offset, mut number, mut buf) = (0u64, 0usize, String::new());
+        loop {
+            buf.clear();
+            let read = reader.read_line(&mut buf).map_err(|e| DataError::Line {
+                path: path.to_path_buf(),
+                line: number + 1,
+                message: e.to_string(),
+            })?;
+            if read == 0 {
+                break;
+            }
+            number += 1;
+            if !buf.trim().is_empty() {
+                let context = parse_line(path, number, &buf)?;
+                for q in 0..context.qas.len() {
+                    questions.push((lines.len(), q));
+                }
+                lines.push((offset, number));
+            }
+            offset += read as u64;
+        }
+        if questions.is_empty() {
+            return Err(DataError::EmptyFile {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            lines,
+            questions,
+        })
+    }
+
+    /// How many questions the file holds.
+    pub fn len(&self) -> usize {
+        self.questions.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.questions.is_empty()
+    }
+
+    /// The questions at `indices` (file order numbering), each as a context holding just that
+    /// question.
+    pub fn read(&self, indices: &[usize]) -> Result<Vec<Context>, DataError> {
+        let io = |source| DataError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        let mut reader = BufReader::new(std::fs::File::open(&self.path).map_err(io)?);
+        let mut out = Vec::with_capacity(indices.len());
+        let mut buf = String::new();
+        for &i in indices {
+            let (line, q) = self.questions[i];
+            let (offset, number) = self.lines[line];
+            reader.seek(SeekFrom::Start(offset)).map_err(io)?;
+            buf.clear();
+            reader.read_line(&mut buf).map_err(io)?;
+            let changed = || DataError::Changed {
+                path: self.path.clone(),
+                line: number,
+            };
+            let mut context = parse_line(&self.path, number, &buf).map_err(|_| changed())?;
+            if q >= context.qas.len() {
+                return Err(changed());
+            }
+            let question = context.qas.swap_remove(q);
+            context.qas = vec![question];
+            out.push(context);
+        }
+        Ok(out)
+    }
+}
+
+fn parse_line(path: &Path, line: usize, text: &str) -> Result<Context, DataError> {
+    let context: Context =
+        serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| DataError::Json {
+            path: path.to_path_buf(),
+            line,
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+    check_context(&context).map_err(|e| DataError::Line {
+        path: path.to_path_buf(),
+        line,
+        message: e.to_string(),
+    })?;
+    Ok(context)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn char_spans_map_to_byte_spans() {
+        let text = "Zoë lives in São Paulo";
+        assert_eq!(char_span_to_bytes(text, 0, 3), Some((0, 4)));
+        let (b, e) = char_span_to_bytes(text, 13, 9).unwrap();
+        assert_eq!(&text[b..e], "São Paulo");
+        assert_eq!(
+            char_span_to_bytes(text, 22, 0),
+            Some((text.len(), text.len()))
+        );
+        assert_eq!(char_span_to_bytes(text, 20, 5), None);
+    }
+}
