@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod classification;
 mod ner;
+mod qa;
 use st_core::args::{Args, ModelArgs};
 use st_core::backend::DeviceRequest;
 use st_representation::{CombineStrategy, RepresentationModel, RepresentationOptions};
@@ -81,6 +82,11 @@ enum Command {
         #[command(subcommand)]
         command: ner::Command,
     },
+    /// Extractive question answering (QuestionAnsweringModel): SQuAD-style JSON in, answers out.
+    Qa {
+        #[command(subcommand)]
+        command: qa::Command,
+    },
     /// Embed texts with a pretrained encoder (Simple Transformers' RepresentationModel).
     Encode {
         #[command(flatten)]
@@ -123,6 +129,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             classification::run(command, classification::Kind::MultiLabel)
         }
         Command::Ner { command } => ner::run(command),
+        Command::Qa { command } => qa::run(command),
         Command::Encode {
             model,
             texts,

@@ -32,11 +32,12 @@ pub struct QaArgs {
 
 impl Default for QaArgs {
     fn default() -> Self {
-        let mut model = ModelArgs::default();
-        model.early_stopping_metric = "correct".into();
-        model.early_stopping_metric_minimize = false;
         Self {
-            model,
+            model: ModelArgs {
+                early_stopping_metric: "correct".into(),
+                early_stopping_metric_minimize: false,
+                ..Default::default()
+            },
             model_class: "QuestionAnsweringModel".into(),
             doc_stride: 384,
             lazy_loading: false,
@@ -50,3 +51,38 @@ impl Default for QaArgs {
 }
 
 impl Args for QaArgs {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_keys_are_pythons() {
+        let args = QaArgs::default();
+        let json = args.to_json_map().unwrap();
+        for (key, value) in [
+            ("model_class", serde_json::json!("QuestionAnsweringModel")),
+            ("doc_stride", 384.into()),
+            ("early_stopping_metric", "correct".into()),
+            ("early_stopping_metric_minimize", false.into()),
+            ("lazy_loading", false.into()),
+            ("max_answer_length", 100.into()),
+            ("max_query_length", 64.into()),
+            ("n_best_size", 20.into()),
+            ("null_score_diff_threshold", 0.0.into()),
+            ("max_seq_length", 128.into()),
+        ] {
+            assert_eq!(json[key], value, "{key}");
+        }
+        let mut updated = args.clone();
+        updated
+            .update_from_json(&serde_json::json!({"doc_stride": 128, "n_best_size": 3}))
+            .unwrap();
+        assert_eq!((updated.doc_stride, updated.n_best_size), (128, 3));
+        assert!(
+            updated
+                .update_from_json(&serde_json::json!({"doc_strides": 1}))
+                .is_err()
+        );
+    }
+}

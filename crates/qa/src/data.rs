@@ -150,19 +150,18 @@ fn locate(
     Ok((begin, end))
 }
 
-/// Check every answer of `contexts` (text at `answer_start`; an answerable question has one).
-/// With `unique_ids`, question ids must also be unique (evaluation and prediction key their
-/// results by id).
-pub fn check_contexts(contexts: &[Context], unique_ids: bool) -> Result<(), DataError> {
+/// Check every answer of `contexts`: its text is at `answer_start`, and an answerable
+/// question has one.
+pub fn check_answers(contexts: &[Context]) -> Result<(), DataError> {
+    contexts.iter().try_for_each(check_context)
+}
+
+/// Question ids must be unique where results are keyed by id (evaluation, prediction).
+pub fn check_unique_ids(contexts: &[Context]) -> Result<(), DataError> {
     let mut seen = HashSet::new();
-    for context in contexts {
-        check_context(context)?;
-        if unique_ids {
-            for q in &context.qas {
-                if !seen.insert(q.id.as_str()) {
-                    return Err(DataError::DuplicateId { id: q.id.clone() });
-                }
-            }
+    for q in contexts.iter().flat_map(|c| &c.qas) {
+        if !seen.insert(q.id.as_str()) {
+            return Err(DataError::DuplicateId { id: q.id.clone() });
         }
     }
     Ok(())

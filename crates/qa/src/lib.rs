@@ -26,7 +26,9 @@ pub mod model;
 pub mod qa_model;
 
 pub use args::QaArgs;
-pub use data::{Answer, Context, DataError, LazySquad, Question, check_contexts, read_squad};
+pub use data::{
+    Answer, Context, DataError, LazySquad, Question, check_answers, check_unique_ids, read_squad,
+};
 pub use decode::{DecodeOptions, Decoded, NBestAnswer, WindowLogits, decode};
 pub use features::{FeatureError, Featurizer, Window};
 pub use model::{

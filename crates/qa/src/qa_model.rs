@@ -20,7 +20,7 @@ use st_core::weights::{NamedParameter, named_parameters};
 use st_models::{EncoderInput, ModelError};
 
 use crate::args::QaArgs;
-use crate::data::{Context, DataError, LazySquad, check_contexts, read_squad};
+use crate::data::{Context, DataError, LazySquad, check_answers, check_unique_ids, read_squad};
 use crate::decode::{DecodeOptions, Decoded, NBestAnswer, WindowLogits, decode};
 use crate::features::{FeatureError, Featurizer, Window};
 use crate::model::{
@@ -239,7 +239,7 @@ impl<B: AutodiffBackend> QuestionAnsweringModel<B> {
         if train_data.iter().all(|c| c.qas.is_empty()) {
             return Err(QaError::Empty);
         }
-        check_contexts(train_data, false)?;
+        check_answers(train_data)?;
         let windows = self.featurise(train_data, true)?.windows;
         self.train_on(TrainSource::Memory(windows), eval_data, extra_metrics)
     }
@@ -268,7 +268,8 @@ impl<B: AutodiffBackend> QuestionAnsweringModel<B> {
     ) -> Result<TrainOutput, QaError> {
         let eval = eval_data
             .map(|contexts| -> Result<_, QaError> {
-                check_contexts(contexts, true)?;
+                check_answers(contexts)?;
+                check_unique_ids(contexts)?;
                 Ok((contexts, self.featurise(contexts, true)?))
             })
             .transpose()?;
@@ -302,7 +303,8 @@ impl<B: AutodiffBackend> QuestionAnsweringModel<B> {
         if eval_data.iter().all(|c| c.qas.is_empty()) {
             return Err(QaError::Empty);
         }
-        check_contexts(eval_data, true)?;
+        check_answers(eval_data)?;
+        check_unique_ids(eval_data)?;
         let features = self.featurise(eval_data, true)?;
         let show = !self.args.model.silent;
         let model = self.extractor.model.valid();
@@ -339,22 +341,7 @@ impl<B: AutodiffBackend> QuestionAnsweringModel<B> {
         if to_predict.iter().all(|c| c.qas.is_empty()) {
             return Err(QaError::Empty);
         }
-        let ids: Vec<Context> = to_predict
-            .iter()
-            .map(|c| Context {
-                context: String::new(),
-                qas: c
-                    .qas
-                    .iter()
-                    .map(|q| crate::data::Question {
-                        answers: Vec::new(),
-                        is_impossible: true,
-                        ..q.clone()
-                    })
-                    .collect(),
-            })
-            .collect();
-        check_contexts(&ids, true)?;
+        check_unique_ids(to_predict)?;
         let features = self.featurise(to_predict, false)?;
         let model = self.extractor.model.valid();
         let (logits, _) = self.run(&model, &features.windows, false, !self.args.model.silent)?;
