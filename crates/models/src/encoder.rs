@@ -222,7 +222,7 @@ impl<B: Backend> Encoder<B> {
             .embeddings
             .forward(input.input_ids, position_ids, input.token_type_ids);
         if let Some(projection) = &self.projection {
-            x = projection.forward(x);
+            x = crate::layers::linear_tokens(projection, x);
         }
         // Additive mask: 0 where attended, the most negative float where padded, as
         // transformers does; [batch, 1, 1, seq] broadcasts over heads and query positions.

@@ -27,6 +27,17 @@ pub fn activate<B: Backend, const D: usize>(act: Activation, x: Tensor<B, D>) ->
     }
 }
 
+/// `linear` applied to every token of `x` (`[batch, seq, in]`) as one `[batch·seq, in]` matrix
+/// product. Given a rank-3 input, Burn 0.21 broadcasts the weight into one product per batch
+/// row — on the CPU backends each repacks the weight, and the weight gradient is computed per
+/// row and then summed — which is several times slower than one large product.
+pub fn linear_tokens<B: Backend>(linear: &Linear<B>, x: Tensor<B, 3>) -> Tensor<B, 3> {
+    let [batch, seq, width] = x.dims();
+    let y = linear.forward(x.reshape([batch * seq, width]));
+    let [_, out] = y.dims();
+    y.reshape([batch, seq, out])
+}
+
 /// Multi-head self-attention followed by its output projection, residual and LayerNorm.
 #[derive(Module, Debug)]
 pub struct Attention<B: Backend> {
@@ -66,9 +77,9 @@ impl<B: Backend> Attention<B> {
             t.reshape([batch, seq, self.num_heads, head_dim])
                 .swap_dims(1, 2)
         };
-        let q = heads(self.query.forward(x.clone()));
-        let k = heads(self.key.forward(x.clone()));
-        let v = heads(self.value.forward(x.clone()));
+        let q = heads(linear_tokens(&self.query, x.clone()));
+        let k = heads(linear_tokens(&self.key, x.clone()));
+        let v = heads(linear_tokens(&self.value, x.clone()));
         let scores = q
             .matmul(k.swap_dims(2, 3))
             .div_scalar((head_dim as f64).sqrt())
@@ -78,7 +89,7 @@ impl<B: Backend> Attention<B> {
             .matmul(v)
             .swap_dims(1, 2)
             .reshape([batch, seq, hidden]);
-        let out = self.dropout.forward(self.output.forward(context));
+        let out = self.dropout.forward(linear_tokens(&self.output, context));
         self.norm.forward(out + x)
     }
 }
@@ -112,8 +123,11 @@ impl<B: Backend> EncoderLayer<B> {
 
     pub fn forward(&self, x: Tensor<B, 3>, mask: Tensor<B, 4>) -> Tensor<B, 3> {
         let attended = self.attention.forward(x, mask);
-        let hidden = activate(self.activation, self.intermediate.forward(attended.clone()));
-        let out = self.dropout.forward(self.output.forward(hidden));
+        let hidden = activate(
+            self.activation,
+            linear_tokens(&self.intermediate, attended.clone()),
+        );
+        let out = self.dropout.forward(linear_tokens(&self.output, hidden));
         self.norm.forward(out + attended)
     }
 }

@@ -21,6 +21,7 @@ pub use config::{Activation, EncoderConfig, PositionIds};
 pub use dropout::Dropout;
 pub use encoder::{Encoder, EncoderInput, EncoderOutput};
 pub use error::ModelError;
+pub use layers::linear_tokens;
 pub use loader::{
     BertShape, LoadOptions, LoadedEncoder, encoder_config, load_encoder, load_encoder_with,
     read_config, save_encoder, save_pretrained, write_random_bert,

@@ -56,7 +56,7 @@ impl<B: Backend> TokenClassificationHead<B> {
 
     /// Logits `[batch, seq, num_labels]` from hidden states `[batch, seq, hidden]`.
     pub fn forward(&self, hidden: Tensor<B, 3>) -> Tensor<B, 3> {
-        self.classifier.forward(self.dropout.forward(hidden))
+        st_models::linear_tokens(&self.classifier, self.dropout.forward(hidden))
     }
 }
 

@@ -38,7 +38,7 @@ pub struct SpanLogits<B: Backend> {
 impl<B: Backend> SpanExtractor<B> {
     pub fn forward(&self, input: EncoderInput<B>) -> SpanLogits<B> {
         let hidden = self.encoder.forward(input).last_hidden_state;
-        let logits = self.qa_outputs.forward(self.dropout.forward(hidden));
+        let logits = st_models::linear_tokens(&self.qa_outputs, self.dropout.forward(hidden));
         let [batch, seq, _] = logits.dims();
         let mut parts = logits.split(1, 2).into_iter();
         let mut next = || {
