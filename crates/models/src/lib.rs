@@ -11,6 +11,7 @@ pub mod config;
 pub mod dropout;
 pub mod encoder;
 pub mod error;
+pub mod fast_gelu;
 pub mod layers;
 pub mod loader;
 pub mod loss;
