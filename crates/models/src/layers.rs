@@ -8,18 +8,19 @@ use burn::tensor::{Tensor, backend::Backend};
 use crate::config::{Activation, EncoderConfig};
 use crate::dropout::Dropout;
 
-/// Whether `x` lives on a CPU backend without autodiff (inference), where element-wise work
-/// can run as one pass over its data.
-fn fast_host_path<B: Backend, const D: usize>(x: &Tensor<B, D>) -> bool {
-    st_core::backend::is_host_backend::<B>() && !B::ad_enabled(&x.device())
-}
-
 /// Apply an activation function.
 pub fn activate<B: Backend, const D: usize>(act: Activation, x: Tensor<B, D>) -> Tensor<B, D> {
     match act {
-        // x·Φ(x) composed from `erf`, whose derivative autodiff knows exactly; Burn's fused
-        // `gelu` backward is ~4e-4 (relative) off PyTorch's, this is ~1e-6.
-        Activation::Gelu if fast_host_path(&x) => crate::fast_gelu::gelu(x),
+        // On the CPU backends, one pass over the data (`fast_gelu`).
+        Activation::Gelu if st_core::backend::is_host_backend::<B>() => {
+            if B::ad_enabled(&x.device()) {
+                crate::fast_gelu::gelu_tracked(x)
+            } else {
+                crate::fast_gelu::gelu(x)
+            }
+        }
+        // Elsewhere x·Φ(x) composed from `erf`, whose derivative autodiff knows exactly;
+        // Burn's fused `gelu` backward is ~4e-4 (relative) off PyTorch's, this is ~1e-6.
         Activation::Gelu => {
             x.clone().mul_scalar(0.5) * x.div_scalar(std::f64::consts::SQRT_2).erf().add_scalar(1.0)
         }
