@@ -197,6 +197,20 @@ def write_json(path, obj):
         f.write("\n")
 
 
+def replace_readme_section(readme_path, marker, section):
+    """Replace the README section that starts with `marker` (up to the next `## ` heading) by
+    `section`, appended at the end; add it if absent."""
+    with open(readme_path, encoding="utf-8") as f:
+        text = f.read()
+    if marker in text:
+        start = text.index(marker)
+        following = text.find("\n## ", start + len(marker))
+        text = text[:start] + (text[following + 1 :] if following >= 0 else "")
+    text = text.rstrip("\n") + "\n\n" + section
+    with open(readme_path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
 def seed_everything(seed):
     torch.manual_seed(seed)
     np.random.seed(seed)

@@ -327,18 +327,6 @@ weight.
 """
 
 
-def update_readme(readme_path):
-    with open(readme_path, encoding="utf-8") as f:
-        text = f.read()
-    if README_MARKER in text:
-        start = text.index(README_MARKER)
-        following = text.find("\n## ", start + len(README_MARKER))
-        text = text[:start] + (text[following + 1 :] if following >= 0 else "")
-    text = text.rstrip("\n") + "\n\n" + README_SECTION
-    with open(readme_path, "w", encoding="utf-8") as f:
-        f.write(text)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True)
@@ -355,7 +343,7 @@ def main():
     for index, arch in enumerate(ARCHS):
         build(out_dir, models_dir, index, arch)
     verify(out_dir)
-    update_readme(os.path.join(os.path.dirname(out_dir), "README.md"))
+    mf.replace_readme_section(os.path.join(os.path.dirname(out_dir), "README.md"), README_MARKER, README_SECTION)
     print("done")
 
 

@@ -236,18 +236,32 @@ fn saved_model(
     model_type: Option<String>,
     common: &Common,
 ) -> Result<Model, Box<dyn std::error::Error>> {
-    let mut saved = ClassificationArgs::default();
+    let (model_type, _, name) = open_saved(dir, model_type, |a: &ClassificationArgs| {
+        a.model.model_type.clone()
+    })?;
+    Model::new(kind, &model_type, &name, common, Some(dir), None, None)
+}
+
+/// What reopening a saved model directory needs: its `model_type` (the flag, else the one its
+/// `model_args.json` names), the saved arguments, and the path as a model name.
+pub(crate) fn open_saved<A: Args>(
+    dir: &Path,
+    model_type: Option<String>,
+    saved_type: impl Fn(&A) -> Option<String>,
+) -> Result<(String, A, String), Box<dyn std::error::Error>> {
+    let mut saved = A::default();
     saved.load_from_dir(dir)?;
-    let model_type = model_type
-        .or_else(|| saved.model.model_type.clone())
-        .ok_or_else(|| {
-            format!(
-                "{}: no model_args.json naming the model_type; pass --model-type",
-                dir.display()
-            )
-        })?;
-    let name = dir.to_str().ok_or("the model path is not UTF-8")?;
-    Model::new(kind, &model_type, name, common, Some(dir), None, None)
+    let model_type = model_type.or_else(|| saved_type(&saved)).ok_or_else(|| {
+        format!(
+            "{}: no model_args.json naming the model_type; pass --model-type",
+            dir.display()
+        )
+    })?;
+    let name = dir
+        .to_str()
+        .ok_or("the model path is not UTF-8")?
+        .to_string();
+    Ok((model_type, saved, name))
 }
 
 pub fn run(command: Command, kind: Kind) -> CliResult {

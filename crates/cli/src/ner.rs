@@ -6,11 +6,10 @@ use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 use st_classification::files::read_texts;
-use st_core::args::Args;
 use st_core::metrics::Metrics;
 use st_ner::{NerArgs, NerModel, NerOptions, read_conll};
 
-use crate::classification::{Common, args_from, device};
+use crate::classification::{Common, args_from, device, open_saved};
 
 type CliResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -73,23 +72,14 @@ fn saved_model(
     model_type: Option<String>,
     common: &Common,
 ) -> Result<NerModel, Box<dyn std::error::Error>> {
-    let mut saved = NerArgs::default();
-    saved.load_from_dir(dir)?;
-    let model_type = model_type
-        .or_else(|| saved.model.model_type.clone())
-        .ok_or_else(|| {
-            format!(
-                "{}: no model_args.json naming the model_type; pass --model-type",
-                dir.display()
-            )
-        })?;
+    let (model_type, saved, name) =
+        open_saved(dir, model_type, |a: &NerArgs| a.model.model_type.clone())?;
     let options = NerOptions {
         args: args_from(common, saved)?,
         device: device(common),
         ..Default::default()
     };
-    let name = dir.to_str().ok_or("the model path is not UTF-8")?;
-    Ok(NerModel::new(&model_type, name, options)?)
+    Ok(NerModel::new(&model_type, &name, options)?)
 }
 
 pub fn run(command: Command) -> CliResult {

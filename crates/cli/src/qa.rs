@@ -7,10 +7,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
-use st_core::args::Args;
 use st_qa::{QaArgs, QaMetrics, QaOptions, QuestionAnsweringModel, read_squad};
 
-use crate::classification::{Common, args_from, device};
+use crate::classification::{Common, args_from, device, open_saved};
 
 type CliResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -75,23 +74,14 @@ fn saved_model(
     model_type: Option<String>,
     common: &Common,
 ) -> Result<QuestionAnsweringModel, Box<dyn std::error::Error>> {
-    let mut saved = QaArgs::default();
-    saved.load_from_dir(dir)?;
-    let model_type = model_type
-        .or_else(|| saved.model.model_type.clone())
-        .ok_or_else(|| {
-            format!(
-                "{}: no model_args.json naming the model_type; pass --model-type",
-                dir.display()
-            )
-        })?;
+    let (model_type, saved, name) =
+        open_saved(dir, model_type, |a: &QaArgs| a.model.model_type.clone())?;
     let options = QaOptions {
         args: args_from(common, saved)?,
         device: device(common),
         ..Default::default()
     };
-    let name = dir.to_str().ok_or("the model path is not UTF-8")?;
-    Ok(QuestionAnsweringModel::new(&model_type, name, options)?)
+    Ok(QuestionAnsweringModel::new(&model_type, &name, options)?)
 }
 
 pub fn run(command: Command) -> CliResult {
