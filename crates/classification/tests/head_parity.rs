@@ -7,67 +7,26 @@ use std::path::PathBuf;
 
 use burn::backend::Autodiff;
 use burn::optim::GradientsParams;
-use burn::tensor::{Int, Tensor, backend::Backend};
+use burn::tensor::{Tensor, backend::Backend};
 use serde_json::Value;
 use st_classification::loss::{bce_with_logits, cross_entropy, mse};
 use st_classification::{LoadedClassifier, load_classifier};
 use st_core::backend::DefaultBackend as Inner;
-use st_core::weights::{named_parameters, transpose_2d};
-use st_models::EncoderInput;
+use st_core::weights::named_parameters;
+use st_test_support::{
+    encoder_input, floats, gradient, max_abs_diff, parameter, relative_error, values,
+};
 
 type AB = Autodiff<Inner>;
 
 fn fixture_dir(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/classification")
+    st_test_support::fixtures()
+        .join("classification")
         .join(name)
 }
 
 fn reference(name: &str) -> Value {
-    let text = std::fs::read_to_string(fixture_dir(name).join("reference.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
-fn floats(v: &Value) -> Vec<f32> {
-    match v {
-        Value::Array(items) => items.iter().flat_map(floats).collect(),
-        Value::Number(n) => vec![n.as_f64().unwrap() as f32],
-        other => panic!("not numeric: {other}"),
-    }
-}
-
-fn int_matrix<B: Backend>(v: &Value, device: &B::Device) -> Tensor<B, 2, Int> {
-    let rows = v.as_array().unwrap();
-    let cols = rows[0].as_array().unwrap().len();
-    let flat: Vec<i64> = rows
-        .iter()
-        .flat_map(|r| r.as_array().unwrap().iter().map(|x| x.as_i64().unwrap()))
-        .collect();
-    Tensor::<B, 1, Int>::from_ints(flat.as_slice(), device).reshape([rows.len(), cols])
-}
-
-fn input<B: Backend>(case: &Value, device: &B::Device) -> EncoderInput<B> {
-    EncoderInput {
-        input_ids: int_matrix(&case["input_ids"], device),
-        attention_mask: int_matrix(&case["attention_mask"], device),
-        token_type_ids: case
-            .get("token_type_ids")
-            .filter(|v| !v.is_null())
-            .map(|v| int_matrix(v, device)),
-        position_ids: None,
-    }
-}
-
-fn values<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
-    t.into_data().convert::<f32>().to_vec().unwrap()
-}
-
-fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
+    st_test_support::reference(&fixture_dir(name))
 }
 
 fn load<B: Backend>(fixture: &str, model_type: &str, without_dropout: bool) -> LoadedClassifier<B> {
@@ -92,7 +51,9 @@ fn check_logits(fixture: &str, model_type: &str) {
     );
     let device = Default::default();
     for case in ["batch", "pair"] {
-        let logits = loaded.model.forward(input(&reference[case], &device));
+        let logits = loaded
+            .model
+            .forward(encoder_input(&reference[case], &device));
         let diff = max_abs_diff(&values(logits), &floats(&reference[case]["logits"]["data"]));
         eprintln!("{fixture} {case}: logits max abs diff {diff:.2e}");
         assert!(diff <= 1e-4, "{fixture} {case}: {diff}");
@@ -104,7 +65,7 @@ fn check_loss_and_gradients(fixture: &str, model_type: &str) {
     let loaded = load::<AB>(fixture, model_type, true);
     let device = Default::default();
     let batch = &reference["batch"];
-    let logits = loaded.model.forward(input(batch, &device));
+    let logits = loaded.model.forward(encoder_input(batch, &device));
     let [n, c] = logits.dims();
     let labels = &batch["labels"];
     let loss = match reference["problem_type"].as_str().unwrap() {
@@ -138,28 +99,9 @@ fn check_loss_and_gradients(fixture: &str, model_type: &str) {
     let grads = GradientsParams::from_grads(loss.backward(), &loaded.model);
     let names = named_parameters(&loaded.model, &loaded.names(), true);
     for (name, expected) in reference["grads"]["params"].as_object().unwrap() {
-        let param = names
-            .iter()
-            .find(|p| &p.hf_name == name)
-            .unwrap_or_else(|| panic!("{fixture}: no parameter {name}"));
-        let grad = match param.shape.len() {
-            1 => values(grads.get::<Inner, 1>(param.id).unwrap()),
-            2 => values(grads.get::<Inner, 2>(param.id).unwrap()),
-            r => panic!("rank {r}"),
-        };
-        let grad = if param.transposed {
-            transpose_2d(&param.shape, &grad)
-        } else {
-            grad
-        };
+        let grad = gradient::<Inner>(&grads, parameter(&names, name));
         let theirs = floats(&expected["data"]);
-        let diff: f64 = grad
-            .iter()
-            .zip(&theirs)
-            .map(|(a, b)| ((a - b) as f64).powi(2))
-            .sum();
-        let norm: f64 = theirs.iter().map(|b| (*b as f64).powi(2)).sum();
-        let error = (diff / norm.max(1e-30)).sqrt();
+        let error = relative_error(&grad, &theirs);
         eprintln!("{fixture}: gradient of {name}: relative error {error:.2e}");
         assert!(error <= 1e-3, "{fixture}: {name}: {error}");
     }
@@ -214,8 +156,16 @@ fn save_and_reload_round_trip() {
         assert!(reloaded.report.missing.is_empty() && reloaded.report.unexpected.is_empty());
         let reference = reference(fixture);
         let device = Default::default();
-        let a = values(loaded.model.forward(input(&reference["batch"], &device)));
-        let b = values(reloaded.model.forward(input(&reference["batch"], &device)));
+        let a = values(
+            loaded
+                .model
+                .forward(encoder_input(&reference["batch"], &device)),
+        );
+        let b = values(
+            reloaded
+                .model
+                .forward(encoder_input(&reference["batch"], &device)),
+        );
         assert_eq!(a, b, "{fixture}");
         let config = &reloaded.config;
         assert_eq!(config["id2label"]["2"], "positive");

@@ -10,26 +10,11 @@ use burn::optim::GradientsParams;
 use burn::tensor::Tensor;
 use common::*;
 use st_core::backend::DefaultBackend as B;
-use st_core::weights::{named_parameters, transpose_2d};
-use st_models::{EncoderInput, LoadOptions, load_encoder, load_encoder_with};
+use st_core::weights::named_parameters;
+use st_models::{LoadOptions, load_encoder, load_encoder_with};
 
 const FORWARD_TOL: f32 = 1e-4;
 const GRAD_TOL: f64 = 1e-3;
-
-fn input<Bk: burn::tensor::backend::Backend>(
-    case: &serde_json::Value,
-    device: &Bk::Device,
-) -> EncoderInput<Bk> {
-    EncoderInput {
-        input_ids: int_matrix(&case["input_ids"], device),
-        attention_mask: int_matrix(&case["attention_mask"], device),
-        token_type_ids: case
-            .get("token_type_ids")
-            .filter(|v| !v.is_null())
-            .map(|v| int_matrix(v, device)),
-        position_ids: None,
-    }
-}
 
 fn check_forward(fixture: &str, model_type: &str) {
     let device = Default::default();
@@ -38,7 +23,7 @@ fn check_forward(fixture: &str, model_type: &str) {
     assert!(loaded.report.missing.is_empty());
     for case_name in ["batch", "pair"] {
         let case = &reference[case_name];
-        let out = loaded.encoder.forward(input(case, &device));
+        let out = loaded.encoder.forward(encoder_input(case, &device));
         let expected = RefTensor::from_json(&case["last_hidden_state"]);
         assert_eq!(out.last_hidden_state.dims().to_vec(), expected.shape);
         let diff = max_abs_diff(&values(out.last_hidden_state), &expected.data);
@@ -80,7 +65,9 @@ fn check_gradients(fixture: &str, model_type: &str) {
     };
     let loaded =
         load_encoder_with::<AD>(model_type, &model_dir(fixture), &device, options).unwrap();
-    let out = loaded.encoder.forward(input(&reference["batch"], &device));
+    let out = loaded
+        .encoder
+        .forward(encoder_input(&reference["batch"], &device));
     let mut loss: Tensor<AD, 1> = out.last_hidden_state.powi_scalar(2).mean();
     if let Some(pooled) = out.pooler_output {
         loss = loss + pooled.powi_scalar(2).mean();
@@ -98,20 +85,7 @@ fn check_gradients(fixture: &str, model_type: &str) {
     assert!(!params.is_empty());
     for (hf_name, expected) in params {
         let expected = RefTensor::from_json(expected);
-        let param = names
-            .iter()
-            .find(|p| &p.hf_name == hf_name)
-            .unwrap_or_else(|| panic!("{fixture}: no parameter named {hf_name}"));
-        let grad = match param.shape.len() {
-            1 => values(grads.get::<B, 1>(param.id).expect("gradient")),
-            2 => values(grads.get::<B, 2>(param.id).expect("gradient")),
-            n => panic!("unexpected rank {n}"),
-        };
-        let grad = if param.transposed {
-            transpose_2d(&param.shape, &grad)
-        } else {
-            grad
-        };
+        let grad = gradient::<B>(&grads, parameter(&names, hf_name));
         let error = relative_error(&grad, &expected.data);
         eprintln!("{fixture}: gradient of {hf_name}: relative error {error:.2e}");
         assert!(
@@ -152,7 +126,11 @@ fn sharded_checkpoint_loads_like_the_single_file() {
     let single = load_encoder::<B>("bert", &model_dir("bert"), &device).unwrap();
     let sharded = load_encoder::<B>("bert", &model_dir("bert-sharded"), &device).unwrap();
     let reference = reference("bert");
-    let a = single.encoder.forward(input(&reference["batch"], &device));
-    let b = sharded.encoder.forward(input(&reference["batch"], &device));
+    let a = single
+        .encoder
+        .forward(encoder_input(&reference["batch"], &device));
+    let b = sharded
+        .encoder
+        .forward(encoder_input(&reference["batch"], &device));
     assert_eq!(values(a.last_hidden_state), values(b.last_hidden_state));
 }

@@ -11,61 +11,22 @@ use burn::tensor::{Int, Tensor, backend::Backend};
 use serde_json::Value;
 use st_core::backend::DefaultBackend as Inner;
 use st_core::tokenizer::{Tokenizer, TokenizerOptions};
-use st_core::weights::{named_parameters, transpose_2d};
-use st_models::EncoderInput;
+use st_core::weights::named_parameters;
 use st_models::loss::cross_entropy;
 use st_ner::features::{Featurizer, IGNORE_INDEX};
 use st_ner::{LoadedTokenClassifier, Sentence, load_token_classifier};
+use st_test_support::{
+    encoder_input, floats, gradient, ints, max_abs_diff, parameter, relative_error, values,
+};
 
 type AB = Autodiff<Inner>;
 
 fn fixture_dir(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/ner")
-        .join(name)
+    st_test_support::fixtures().join("ner").join(name)
 }
 
 fn reference(name: &str) -> Value {
-    let text = std::fs::read_to_string(fixture_dir(name).join("reference.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
-fn floats(v: &Value) -> Vec<f32> {
-    match v {
-        Value::Array(items) => items.iter().flat_map(floats).collect(),
-        Value::Number(n) => vec![n.as_f64().unwrap() as f32],
-        other => panic!("not numeric: {other}"),
-    }
-}
-
-fn ints(v: &Value) -> Vec<i64> {
-    match v {
-        Value::Array(items) => items.iter().flat_map(ints).collect(),
-        Value::Number(n) => vec![n.as_i64().unwrap()],
-        other => panic!("not an integer: {other}"),
-    }
-}
-
-fn int_matrix<B: Backend>(v: &Value, device: &B::Device) -> Tensor<B, 2, Int> {
-    let rows = v.as_array().unwrap().len();
-    let flat = ints(v);
-    Tensor::<B, 1, Int>::from_ints(flat.as_slice(), device).reshape([rows, flat.len() / rows])
-}
-
-fn input<B: Backend>(batch: &Value, device: &B::Device) -> EncoderInput<B> {
-    EncoderInput {
-        input_ids: int_matrix(&batch["input_ids"], device),
-        attention_mask: int_matrix(&batch["attention_mask"], device),
-        token_type_ids: batch
-            .get("token_type_ids")
-            .filter(|v| !v.is_null())
-            .map(|v| int_matrix(v, device)),
-        position_ids: None,
-    }
-}
-
-fn values<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
-    t.into_data().convert::<f32>().to_vec().unwrap()
+    st_test_support::reference(&fixture_dir(name))
 }
 
 fn load<B: Backend>(
@@ -150,15 +111,9 @@ fn check_logits(fixture: &str, model_type: &str) {
     );
     let logits = loaded
         .model
-        .forward(input(&reference["batch"], &Default::default()));
+        .forward(encoder_input(&reference["batch"], &Default::default()));
     let expected = floats(&reference["batch"]["logits"]["data"]);
-    let ours = values(logits);
-    assert_eq!(ours.len(), expected.len());
-    let diff = ours
-        .iter()
-        .zip(&expected)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f32::max);
+    let diff = max_abs_diff(&values(logits), &expected);
     eprintln!("{fixture}: token logits max abs diff {diff:.2e}");
     assert!(diff <= 1e-4, "{fixture}: {diff}");
 }
@@ -168,7 +123,7 @@ fn check_loss_and_gradients(fixture: &str, model_type: &str) {
     let loaded = load::<AB>(fixture, model_type, true);
     let device = Default::default();
     let batch = &reference["batch"];
-    let logits = loaded.model.forward(input(batch, &device));
+    let logits = loaded.model.forward(encoder_input(batch, &device));
     let [rows, seq, labels] = logits.dims();
     let token_labels = ints(&batch["token_labels"]);
     let (positions, targets): (Vec<i64>, Vec<i64>) = token_labels
@@ -193,28 +148,9 @@ fn check_loss_and_gradients(fixture: &str, model_type: &str) {
     let grads = GradientsParams::from_grads(loss.backward(), &loaded.model);
     let names = named_parameters(&loaded.model, &loaded.names(), true);
     for (name, expected) in reference["grads"]["params"].as_object().unwrap() {
-        let param = names
-            .iter()
-            .find(|p| &p.hf_name == name)
-            .unwrap_or_else(|| panic!("{fixture}: no parameter {name}"));
-        let grad = match param.shape.len() {
-            1 => values(grads.get::<Inner, 1>(param.id).unwrap()),
-            2 => values(grads.get::<Inner, 2>(param.id).unwrap()),
-            r => panic!("rank {r}"),
-        };
-        let grad = if param.transposed {
-            transpose_2d(&param.shape, &grad)
-        } else {
-            grad
-        };
+        let grad = gradient::<Inner>(&grads, parameter(&names, name));
         let theirs = floats(&expected["data"]);
-        let diff: f64 = grad
-            .iter()
-            .zip(&theirs)
-            .map(|(a, b)| ((a - b) as f64).powi(2))
-            .sum();
-        let norm: f64 = theirs.iter().map(|b| (*b as f64).powi(2)).sum();
-        let error = (diff / norm.max(1e-30)).sqrt();
+        let error = relative_error(&grad, &theirs);
         eprintln!("{fixture}: gradient of {name}: relative error {error:.2e}");
         assert!(error <= 1e-3, "{fixture}: {name}: {error}");
     }

@@ -12,61 +12,22 @@ use burn::tensor::{Int, Tensor, backend::Backend};
 use serde_json::Value;
 use st_core::backend::DefaultBackend as Inner;
 use st_core::tokenizer::{Tokenizer, TokenizerOptions};
-use st_core::weights::{named_parameters, transpose_2d};
-use st_models::EncoderInput;
+use st_core::weights::named_parameters;
 use st_qa::{
     Answer, Context, Featurizer, LoadedSpanExtractor, Question, load_span_extractor, span_loss,
+};
+use st_test_support::{
+    encoder_input, floats, gradient, ints, max_abs_diff, parameter, relative_error, values,
 };
 
 type AB = Autodiff<Inner>;
 
 fn fixture_dir(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/qa")
-        .join(name)
+    st_test_support::fixtures().join("qa").join(name)
 }
 
 fn reference(name: &str) -> Value {
-    let text = std::fs::read_to_string(fixture_dir(name).join("reference.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
-fn floats(v: &Value) -> Vec<f32> {
-    match v {
-        Value::Array(items) => items.iter().flat_map(floats).collect(),
-        Value::Number(n) => vec![n.as_f64().unwrap() as f32],
-        other => panic!("not numeric: {other}"),
-    }
-}
-
-fn ints(v: &Value) -> Vec<i64> {
-    match v {
-        Value::Array(items) => items.iter().flat_map(ints).collect(),
-        Value::Number(n) => vec![n.as_i64().unwrap()],
-        other => panic!("not an integer: {other}"),
-    }
-}
-
-fn int_matrix<B: Backend>(v: &Value, device: &B::Device) -> Tensor<B, 2, Int> {
-    let rows = v.as_array().unwrap().len();
-    let flat = ints(v);
-    Tensor::<B, 1, Int>::from_ints(flat.as_slice(), device).reshape([rows, flat.len() / rows])
-}
-
-fn input<B: Backend>(batch: &Value, device: &B::Device) -> EncoderInput<B> {
-    EncoderInput {
-        input_ids: int_matrix(&batch["input_ids"], device),
-        attention_mask: int_matrix(&batch["attention_mask"], device),
-        token_type_ids: batch
-            .get("token_type_ids")
-            .filter(|v| !v.is_null())
-            .map(|v| int_matrix(v, device)),
-        position_ids: None,
-    }
-}
-
-fn values<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
-    t.into_data().convert::<f32>().to_vec().unwrap()
+    st_test_support::reference(&fixture_dir(name))
 }
 
 fn load<B: Backend>(
@@ -250,14 +211,6 @@ fn check_windows(fixture: &str, model_type: &str) {
     assert_eq!(owned, total, "{fixture}: max-context owners");
 }
 
-fn max_abs_diff(ours: &[f32], theirs: &[f32]) -> f32 {
-    assert_eq!(ours.len(), theirs.len());
-    ours.iter()
-        .zip(theirs)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f32::max)
-}
-
 fn check_logits(fixture: &str, model_type: &str) {
     let reference = reference(fixture);
     let loaded = load::<Inner>(fixture, model_type, false);
@@ -267,7 +220,9 @@ fn check_logits(fixture: &str, model_type: &str) {
         loaded.report.missing
     );
     let batch = &reference["batch"];
-    let logits = loaded.model.forward(input(batch, &Default::default()));
+    let logits = loaded
+        .model
+        .forward(encoder_input(batch, &Default::default()));
     let start = max_abs_diff(
         &values(logits.start),
         &floats(&batch["start_logits"]["data"]),
@@ -282,7 +237,7 @@ fn check_loss_and_gradients(fixture: &str, model_type: &str) {
     let loaded = load::<AB>(fixture, model_type, true);
     let device = Default::default();
     let batch = &reference["batch"];
-    let logits = loaded.model.forward(input(batch, &device));
+    let logits = loaded.model.forward(encoder_input(batch, &device));
     let positions =
         |key: &str| Tensor::<AB, 1, Int>::from_ints(ints(&batch[key]).as_slice(), &device);
     let loss = span_loss(
@@ -297,28 +252,9 @@ fn check_loss_and_gradients(fixture: &str, model_type: &str) {
     let grads = GradientsParams::from_grads(loss.backward(), &loaded.model);
     let names = named_parameters(&loaded.model, &loaded.names(), true);
     for (name, expected) in reference["grads"]["params"].as_object().unwrap() {
-        let param = names
-            .iter()
-            .find(|p| &p.hf_name == name)
-            .unwrap_or_else(|| panic!("{fixture}: no parameter {name}"));
-        let grad = match param.shape.len() {
-            1 => values(grads.get::<Inner, 1>(param.id).unwrap()),
-            2 => values(grads.get::<Inner, 2>(param.id).unwrap()),
-            r => panic!("rank {r}"),
-        };
-        let grad = if param.transposed {
-            transpose_2d(&param.shape, &grad)
-        } else {
-            grad
-        };
+        let grad = gradient::<Inner>(&grads, parameter(&names, name));
         let theirs = floats(&expected["data"]);
-        let diff: f64 = grad
-            .iter()
-            .zip(&theirs)
-            .map(|(a, b)| ((a - b) as f64).powi(2))
-            .sum();
-        let norm: f64 = theirs.iter().map(|b| (*b as f64).powi(2)).sum();
-        let error = (diff / norm.max(1e-30)).sqrt();
+        let error = relative_error(&grad, &theirs);
         // `qa_outputs.bias` has a zero gradient in exact arithmetic (per row, softmax minus
         // one-hot sums to zero over the positions): both sides hold rounding noise of ~1e-8,
         // so it is compared in absolute terms.

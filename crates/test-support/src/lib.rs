@@ -1,0 +1,138 @@
+//! What the parity tests share: the `fixtures/` directory, `reference.json` values (JSON
+//! numbers, integer matrices, `{"shape", "data"}` tensors), encoder inputs built from them, and
+//! comparisons (max abs diff for outputs, relative L2 error for gradients, read back in Hugging
+//! Face layout). A dev-dependency only.
+
+use std::path::{Path, PathBuf};
+
+use burn::optim::GradientsParams;
+use burn::tensor::backend::Backend;
+use burn::tensor::{Int, Tensor};
+use serde_json::Value;
+use st_core::weights::{NamedParameter, transpose_2d};
+use st_models::EncoderInput;
+
+/// The repository's `fixtures/` directory.
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+/// `reference.json` of a fixture directory.
+pub fn reference(dir: &Path) -> Value {
+    let path = dir.join("reference.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run `cargo xtask fixtures`)", path.display()));
+    serde_json::from_str(&text).expect("reference.json is JSON")
+}
+
+/// A `{"shape": [...], "data": [...]}` tensor.
+pub struct RefTensor {
+    pub shape: Vec<usize>,
+    pub data: Vec<f32>,
+}
+
+impl RefTensor {
+    pub fn from_json(value: &Value) -> Self {
+        let shape = ints(&value["shape"])
+            .into_iter()
+            .map(|d| d as usize)
+            .collect();
+        Self {
+            shape,
+            data: floats(&value["data"]),
+        }
+    }
+}
+
+/// Every number of a (nested) JSON array, flattened, as f32.
+pub fn floats(v: &Value) -> Vec<f32> {
+    match v {
+        Value::Array(items) => items.iter().flat_map(floats).collect(),
+        Value::Number(n) => vec![n.as_f64().expect("a number") as f32],
+        other => panic!("not numeric: {other}"),
+    }
+}
+
+/// Every integer of a (nested) JSON array, flattened.
+pub fn ints(v: &Value) -> Vec<i64> {
+    match v {
+        Value::Array(items) => items.iter().flat_map(ints).collect(),
+        Value::Number(n) => vec![n.as_i64().expect("an integer")],
+        other => panic!("not an integer: {other}"),
+    }
+}
+
+/// A `[rows][cols]` JSON integer matrix as a tensor.
+pub fn int_matrix<B: Backend>(v: &Value, device: &B::Device) -> Tensor<B, 2, Int> {
+    let rows = v.as_array().expect("a matrix").len();
+    let flat = ints(v);
+    Tensor::<B, 1, Int>::from_ints(flat.as_slice(), device).reshape([rows, flat.len() / rows])
+}
+
+/// The encoder input of a fixture case: `input_ids`, `attention_mask` and, unless null,
+/// `token_type_ids`.
+pub fn encoder_input<B: Backend>(case: &Value, device: &B::Device) -> EncoderInput<B> {
+    EncoderInput {
+        input_ids: int_matrix(&case["input_ids"], device),
+        attention_mask: int_matrix(&case["attention_mask"], device),
+        token_type_ids: case
+            .get("token_type_ids")
+            .filter(|v| !v.is_null())
+            .map(|v| int_matrix(v, device)),
+        position_ids: None,
+    }
+}
+
+/// Values of a float tensor.
+pub fn values<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
+    t.into_data().convert::<f32>().to_vec().expect("f32 data")
+}
+
+/// Largest absolute difference.
+pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len(), "lengths differ");
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
+
+/// ‖a − b‖ / ‖b‖.
+pub fn relative_error(a: &[f32], b: &[f32]) -> f64 {
+    assert_eq!(a.len(), b.len(), "lengths differ");
+    let diff: f64 = a.iter().zip(b).map(|(x, y)| ((x - y) as f64).powi(2)).sum();
+    let norm: f64 = b.iter().map(|y| (*y as f64).powi(2)).sum();
+    (diff / norm.max(1e-30)).sqrt()
+}
+
+/// The gradient of `param` (of rank 1 or 2) in Hugging Face layout: linear weights are stored
+/// transposed in Burn and are transposed back. `B` is the inner (non-autodiff) backend.
+pub fn gradient<B: Backend>(grads: &GradientsParams, param: &NamedParameter) -> Vec<f32> {
+    let name = &param.hf_name;
+    let grad = match param.shape.len() {
+        1 => values(
+            grads
+                .get::<B, 1>(param.id)
+                .unwrap_or_else(|| panic!("no gradient for {name}")),
+        ),
+        2 => values(
+            grads
+                .get::<B, 2>(param.id)
+                .unwrap_or_else(|| panic!("no gradient for {name}")),
+        ),
+        r => panic!("{name}: unexpected rank {r}"),
+    };
+    if param.transposed {
+        transpose_2d(&param.shape, &grad)
+    } else {
+        grad
+    }
+}
+
+/// The parameter with this Hugging Face name.
+pub fn parameter<'a>(names: &'a [NamedParameter], hf_name: &str) -> &'a NamedParameter {
+    names
+        .iter()
+        .find(|p| p.hf_name == hf_name)
+        .unwrap_or_else(|| panic!("no parameter named {hf_name}"))
+}
