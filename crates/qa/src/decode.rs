@@ -93,11 +93,12 @@ pub fn decode(
                 .checked_sub(window.context_start)
                 .filter(|&t| t < window.offsets.len())
         };
+        let ends = top_positions(end, options.n_best_size);
         for s in top_positions(start, options.n_best_size) {
             let Some(ts) = context_token(s).filter(|&t| window.max_context[t]) else {
                 continue;
             };
-            for e in top_positions(end, options.n_best_size) {
+            for &e in &ends {
                 let Some(te) = context_token(e) else { continue };
                 if te < ts || te - ts + 1 > options.max_answer_length {
                     continue;
@@ -111,6 +112,7 @@ pub fn decode(
             }
         }
     }
+    let null_score = null.as_ref().map(|n| f64::from(n.score));
     candidates.extend(null);
     // Stable: among equal scores the earlier window and position stay first.
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
@@ -151,10 +153,6 @@ pub fn decode(
             end_logit: c.end_logit,
         })
         .collect();
-    let null_score = candidates
-        .iter()
-        .find(|c| c.span.is_none())
-        .map(|c| f64::from(c.score));
     let score_diff = best_span
         .zip(null_score)
         .map(|(i, null)| null - f64::from(kept[i].score));
