@@ -1,8 +1,9 @@
 //! CSV and TSV files: header detection by Simple Transformers' column names, positional
 //! fallback, and row start lines computed from byte offsets.
 
-use std::fs;
 use std::path::Path;
+
+use st_core::text::TextFile;
 
 use super::{DataError, FileFormat, Need, RawLabel, RawRow, RowProblem, named_columns};
 
@@ -57,15 +58,17 @@ fn header_layout(first: &[String], need: Need) -> Result<Option<Layout>, RowProb
 
 /// Reads a CSV or TSV file with the `csv` crate (proper quoting for CSV; none for TSV, see
 /// [`FileFormat::Tsv`]). Rows may have any number of fields: extra ones are ignored and
-/// missing ones are reported with the row's line. The file is read into memory first so that
-/// line numbers can be computed from byte offsets (see [`LineIndex`]).
+/// missing ones are reported with the row's line. The file is decoded into memory first (in
+/// its encoding, to UTF-8, which keeps every line end), so that the `csv` crate sees UTF-8 and
+/// line numbers can be computed from byte offsets of the decoded text (see [`LineIndex`]).
 pub(super) fn read_delimited(
-    path: &Path,
+    file: TextFile<'_>,
     format: FileFormat,
     need: Need,
 ) -> Result<Vec<RawRow>, DataError> {
-    let bytes = fs::read(path).map_err(DataError::io(path))?;
-    let mut records = Records::new(&bytes, format, path);
+    let path = file.path;
+    let text = file.read_to_string()?;
+    let mut records = Records::new(text.as_bytes(), format, path);
     let Some((line, first)) = records.next_fields()? else {
         return Ok(Vec::new());
     };
@@ -188,8 +191,9 @@ impl<'a> LineIndex<'a> {
     }
 }
 
-/// Decodes every field as UTF-8; the reader works on bytes so that bad encoding is reported
-/// by line instead of aborting with a byte offset.
+/// Turns every field into a `String`. The text was decoded before splitting, and splitting
+/// UTF-8 at ASCII delimiters keeps it UTF-8, so the check cannot fail on a decoded file; it
+/// stays a check rather than an unchecked conversion.
 fn decode_fields(record: &csv::ByteRecord) -> Result<Vec<String>, RowProblem> {
     record
         .iter()

@@ -4,6 +4,8 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use st_core::text::{TextError, TextProblem};
+
 use super::SUPPORTED_EXTENSIONS;
 
 /// Why a data file could not be loaded.
@@ -33,6 +35,28 @@ pub enum DataError {
     /// The file holds no examples (it is empty, blank or has only a header).
     #[error("{}: no examples", path.display())]
     Empty { path: PathBuf },
+    /// The file is not text in its encoding, or the encoding name is unknown (the message
+    /// names the file, byte offset, line and encoding).
+    #[error(transparent)]
+    Text(TextError),
+}
+
+/// I/O failures keep their own variant, as before encodings were supported, so that callers
+/// matching on [`DataError::Io`] still see them; everything else about decoding is
+/// [`DataError::Text`].
+impl From<TextError> for DataError {
+    fn from(error: TextError) -> Self {
+        match error.problem {
+            TextProblem::Io(source) => Self::Io {
+                path: error.path,
+                source,
+            },
+            problem => Self::Text(TextError {
+                path: error.path,
+                problem,
+            }),
+        }
+    }
 }
 
 impl DataError {
@@ -42,14 +66,6 @@ impl DataError {
             path: path.to_path_buf(),
             line,
             problem,
-        }
-    }
-
-    /// Attaches the file to an I/O error; used as `map_err(DataError::io(path))`.
-    pub(super) fn io(path: &Path) -> impl FnOnce(io::Error) -> Self + '_ {
-        move |source| Self::Io {
-            path: path.to_path_buf(),
-            source,
         }
     }
 }
@@ -72,6 +88,9 @@ pub enum RowProblem {
     InvalidJson(#[source] serde_json::Error),
     #[error("invalid CSV: {0}")]
     InvalidCsv(String),
+    /// A field split out of a decoded file is not UTF-8. Files are decoded as a whole before
+    /// they are split (decoding errors are [`DataError::Text`]), so this only guards the CSV
+    /// reader's byte records.
     #[error("invalid UTF-8")]
     InvalidUtf8,
     #[error("sentence pairs (\"text_b\") are not supported here")]

@@ -1,28 +1,24 @@
 //! JSON Lines files: one object per line with the conventional keys.
 
-use std::fs;
-use std::path::Path;
-
 use serde_json::{Map, Value};
+use st_core::text::TextFile;
 
-use super::texts::{decode_line, numbered_lines};
+use super::texts::numbered_lines;
 use super::{DataError, Need, RawLabel, RawRow, RowProblem, named_columns};
 
 /// Reads a JSON Lines file: every non-blank line is an object with the conventional keys.
-pub(super) fn read_jsonl(path: &Path, need: Need) -> Result<Vec<RawRow>, DataError> {
-    let bytes = fs::read(path).map_err(DataError::io(path))?;
+pub(super) fn read_jsonl(file: TextFile<'_>, need: Need) -> Result<Vec<RawRow>, DataError> {
+    let text = file.read_to_string()?;
     let mut rows = Vec::new();
-    for (line, raw) in numbered_lines(&bytes) {
-        let row = decode_line(raw).and_then(|text| {
-            if text.trim().is_empty() {
-                return Ok(None);
-            }
-            let value = serde_json::from_str(text).map_err(RowProblem::InvalidJson)?;
-            row_from_json(value, need, line).map(Some)
-        });
-        if let Some(row) = row.map_err(|p| DataError::row(path, line, p))? {
-            rows.push(row);
+    for (line, text) in numbered_lines(&text) {
+        if text.trim().is_empty() {
+            continue;
         }
+        let row = serde_json::from_str(text)
+            .map_err(RowProblem::InvalidJson)
+            .and_then(|value| row_from_json(value, need, line))
+            .map_err(|p| DataError::row(file.path, line, p))?;
+        rows.push(row);
     }
     Ok(rows)
 }

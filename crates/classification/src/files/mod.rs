@@ -6,15 +6,19 @@
 //! and otherwise — with a warning, as Python does — column 0 as the text and column 1 as the
 //! label.
 //!
-//! Files are read as UTF-8 (a leading byte-order mark is ignored); invalid UTF-8 is reported
-//! with its line rather than replaced, so that corrupted data never trains silently. Every error
-//! about a row names the file and the 1-based line the row starts on.
+//! Every reader takes `impl Into<TextFile>`: a plain path is read as UTF-8, and
+//! [`TextFile::new`]`(path, args.encoding.as_deref())` reads it in the encoding Simple
+//! Transformers' `encoding` argument names (see [`st_core::text`]). A leading byte-order mark is
+//! dropped; undecodable bytes are an error naming the file, byte offset, line and encoding
+//! rather than replaced, so that corrupted data never trains silently. Every error about a row
+//! names the file and the 1-based line the row starts on.
 
 use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+use st_core::text::TextFile;
 
 use crate::data::{Example, Label};
 
@@ -81,17 +85,25 @@ pub struct Loaded {
 ///
 /// Labels become [`Label::Int`], [`Label::Float`] or [`Label::Text`] by what they look like;
 /// with `regression` every label must be a number and becomes a [`Label::Float`].
-pub fn read_examples(path: &Path, regression: bool) -> Result<Vec<Example>, DataError> {
-    load_examples(path, regression).map(|loaded| loaded.examples)
+pub fn read_examples<'a>(
+    file: impl Into<TextFile<'a>>,
+    regression: bool,
+) -> Result<Vec<Example>, DataError> {
+    load_examples(file, regression).map(|loaded| loaded.examples)
 }
 
 /// [`read_examples`], keeping each example's source line for later checks.
-pub fn load_examples(path: &Path, regression: bool) -> Result<Loaded, DataError> {
+pub fn load_examples<'a>(
+    file: impl Into<TextFile<'a>>,
+    regression: bool,
+) -> Result<Loaded, DataError> {
+    let file = file.into();
+    let path = file.path;
     let need = Need {
         label: true,
         pairs: true,
     };
-    let rows = read_rows(path, FileFormat::from_path(path)?, need)?;
+    let rows = read_rows(file, need)?;
     let mut examples = Vec::with_capacity(rows.len());
     let mut lines = Vec::with_capacity(rows.len());
     for row in rows {
@@ -141,15 +153,17 @@ pub fn check_labels(loaded: &Loaded, labels: &[Label]) -> Result<(), DataError> 
 /// Reads multi-label examples: a text and a multi-hot list of 0/1 (a JSON list, also inside a
 /// CSV/TSV cell, as pandas writes list columns). Every list must have `num_labels` entries, or
 /// when that is unknown as many as the first row's.
-pub fn read_multilabel_examples(
-    path: &Path,
+pub fn read_multilabel_examples<'a>(
+    file: impl Into<TextFile<'a>>,
     num_labels: Option<usize>,
 ) -> Result<Vec<(String, Vec<u8>)>, DataError> {
+    let file = file.into();
+    let path = file.path;
     let need = Need {
         label: true,
         pairs: false,
     };
-    let rows = read_rows(path, FileFormat::from_path(path)?, need)?;
+    let rows = read_rows(file, need)?;
     let mut expected = num_labels;
     rows.into_iter()
         .map(|row| {
@@ -168,19 +182,21 @@ pub fn read_multilabel_examples(
 /// Reads texts to predict on. Files ending in `.txt` or without an extension hold one text per
 /// line (blank lines skipped), the natural format for ad-hoc input; other extensions are read
 /// as in [`read_examples`], taking the `text` (or `text_a`) column and ignoring labels.
-pub fn read_texts(path: &Path) -> Result<Vec<String>, DataError> {
+pub fn read_texts<'a>(file: impl Into<TextFile<'a>>) -> Result<Vec<String>, DataError> {
+    let file = file.into();
+    let path = file.path;
     let extension = path
         .extension()
         .and_then(OsStr::to_str)
         .map(str::to_ascii_lowercase);
     if matches!(extension.as_deref(), None | Some("txt")) {
-        return read_plain_lines(path);
+        return read_plain_lines(file);
     }
     let need = Need {
         label: false,
         pairs: false,
     };
-    let rows = read_rows(path, FileFormat::from_path(path)?, need)?;
+    let rows = read_rows(file, need)?;
     Ok(rows.into_iter().map(|row| row.text_a).collect())
 }
 
@@ -209,16 +225,16 @@ struct RawRow {
     label: Option<RawLabel>,
 }
 
-/// Reads all rows of `path` in `format`; an empty result is an error because training or
+/// Reads all rows of `file` in the format its extension names; an empty result is an error because training or
 /// predicting on nothing is always a mistake (usually a wrong path or a header-only file).
-fn read_rows(path: &Path, format: FileFormat, need: Need) -> Result<Vec<RawRow>, DataError> {
-    let rows = match format {
-        FileFormat::Csv | FileFormat::Tsv => read_delimited(path, format, need)?,
-        FileFormat::Jsonl => read_jsonl(path, need)?,
+fn read_rows(file: TextFile<'_>, need: Need) -> Result<Vec<RawRow>, DataError> {
+    let rows = match FileFormat::from_path(file.path)? {
+        format @ (FileFormat::Csv | FileFormat::Tsv) => read_delimited(file, format, need)?,
+        FileFormat::Jsonl => read_jsonl(file, need)?,
     };
     if rows.is_empty() {
         return Err(DataError::Empty {
-            path: path.to_path_buf(),
+            path: file.path.to_path_buf(),
         });
     }
     Ok(rows)
