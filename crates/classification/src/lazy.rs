@@ -2,20 +2,52 @@
 //! offset of every data line of a delimited file — and validates it, so that a bad line is an
 //! error naming the file and line before training starts — then each batch reads only its own
 //! lines. Columns and the header skip follow Simple Transformers' `lazy_*` arguments.
+//!
+//! The file is read in the encoding `args.model.encoding` names. Lines are found by their `\n`
+//! bytes and decoded one at a time, so the encoding must be ASCII-compatible (UTF-16 is
+//! refused with an error saying so); see [`st_core::text`].
 
-use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+
+use st_core::text::{LineDecoder, TextError, TextFile, TextProblem};
 
 use crate::args::ClassificationArgs;
 use crate::data::{Example, Label};
 
 /// A bad line of a lazily read file.
 #[derive(Debug, thiserror::Error)]
-#[error("{}:{line}: {message}", .path.display())]
+#[error("{}{}: {message}", .path.display(), line_suffix(*.line))]
 pub struct LazyError {
     pub path: PathBuf,
+    /// 1-based line; 0 when the problem is with the whole file (it cannot be opened, or its
+    /// encoding is unknown or unfit for line-by-line reading).
     pub line: usize,
     pub message: String,
+}
+
+/// `":line"`, or nothing for a whole-file problem.
+fn line_suffix(line: usize) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(":{line}")
+    }
+}
+
+impl LazyError {
+    /// A decoding or reading problem, at the line it names (if any). The problem is kept
+    /// without the path, which `LazyError` prints itself.
+    fn text(error: TextError, line: usize) -> Self {
+        let line = match &error.problem {
+            TextProblem::Invalid { line, .. } => *line,
+            _ => line,
+        };
+        Self {
+            path: error.path,
+            line,
+            message: error.problem.to_string(),
+        }
+    }
 }
 
 /// Which columns hold the text(s) and the label.
@@ -29,7 +61,8 @@ struct Columns {
 /// A delimited file indexed by line offsets.
 #[derive(Debug)]
 pub struct LazyFile {
-    path: PathBuf,
+    /// The file and its encoding, to read batches with.
+    text: LineDecoder,
     /// Byte offset and 1-based line number of each example.
     lines: Vec<(u64, usize)>,
     delimiter: String,
@@ -56,8 +89,10 @@ impl LazyFile {
                 label: args.lazy_labels_column,
             },
         };
+        let source = TextFile::new(path, args.model.encoding.as_deref());
+        let text = source.line_decoder().map_err(|e| LazyError::text(e, 0))?;
         let mut file = LazyFile {
-            path: path.to_path_buf(),
+            text,
             lines: Vec::new(),
             delimiter: args.lazy_delimiter.clone(),
             columns,
@@ -67,28 +102,26 @@ impl LazyFile {
             line,
             message,
         };
-        let handle = std::fs::File::open(path).map_err(|e| error(0, e.to_string()))?;
-        let mut reader = BufReader::new(handle);
-        let (mut offset, mut number) = (0u64, 0usize);
-        let mut buffer = String::new();
-        loop {
-            buffer.clear();
-            let read = reader
-                .read_line(&mut buffer)
-                .map_err(|e| error(number + 1, e.to_string()))?;
-            if read == 0 {
-                break;
-            }
-            number += 1;
-            let start = offset;
-            offset += read as u64;
-            let text = buffer.trim_end_matches(['\n', '\r']);
-            if number <= args.lazy_loading_start_line || text.trim().is_empty() {
+        let mut lines = file.text.lines().map_err(|e| LazyError::text(e, 0))?;
+        let mut number = 0;
+        while let Some(line) = lines
+            .next_line()
+            .map_err(|e| LazyError::text(e, number + 1))?
+        {
+            number = line.number;
+            if number <= args.lazy_loading_start_line {
                 continue;
             }
-            let example = file.parse(text).map_err(|m| error(number, m))?;
+            let text = file
+                .text
+                .decode(&line)
+                .map_err(|e| LazyError::text(e, number))?;
+            if text.trim().is_empty() {
+                continue;
+            }
+            let example = file.parse(&text).map_err(|m| error(number, m))?;
             validate(&example).map_err(|m| error(number, m))?;
-            file.lines.push((start, number));
+            file.lines.push((line.offset, number));
         }
         if file.lines.is_empty() {
             return Err(error(number, "no examples".into()));
@@ -126,29 +159,28 @@ impl LazyFile {
 
     /// The examples at `indices`, read from disk.
     pub fn examples(&self, indices: &[usize]) -> Result<Vec<Example>, LazyError> {
-        let mut handle = std::fs::File::open(&self.path).map_err(|e| LazyError {
-            path: self.path.clone(),
-            line: 0,
-            message: e.to_string(),
-        })?;
+        let mut lines = self.text.lines().map_err(|e| LazyError::text(e, 0))?;
         indices
             .iter()
             .map(|&i| {
-                let (offset, line) = self.lines[i];
+                let (offset, number) = self.lines[i];
                 let error = |message: String| LazyError {
-                    path: self.path.clone(),
-                    line,
+                    path: self.text.path().to_path_buf(),
+                    line: number,
                     message,
                 };
-                handle
-                    .seek(SeekFrom::Start(offset))
-                    .map_err(|e| error(e.to_string()))?;
-                let mut text = String::new();
-                BufReader::new(&mut handle)
-                    .read_line(&mut text)
-                    .map_err(|e| error(e.to_string()))?;
-                self.parse(text.trim_end_matches(['\n', '\r']))
-                    .map_err(error)
+                lines
+                    .seek(offset, number)
+                    .map_err(|e| LazyError::text(e, number))?;
+                let line = lines
+                    .next_line()
+                    .map_err(|e| LazyError::text(e, number))?
+                    .ok_or_else(|| error("the file changed after it was indexed".into()))?;
+                let text = self
+                    .text
+                    .decode(&line)
+                    .map_err(|e| LazyError::text(e, number))?;
+                self.parse(&text).map_err(error)
             })
             .collect()
     }

@@ -16,8 +16,8 @@
 //! Covers binary, multi-class, regression and sentence pairs, from in-memory examples or
 //! CSV/TSV/JSONL files ([`files`]) or lazily from a delimited file, with class weights, string
 //! labels, multi-label, sliding windows, `special_tokens_list`, the feature cache, and
-//! `st classification|multilabel train|eval|predict`. Not supported: `as_reranker`, and files
-//! in encodings other than UTF-8.
+//! `st classification|multilabel train|eval|predict`, in any encoding the `encoding` argument
+//! names (see [`st_core::text`]). Not supported: `as_reranker`.
 
 pub mod args;
 pub mod classification_model;

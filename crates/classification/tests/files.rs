@@ -328,16 +328,25 @@ fn jsonl_shape_errors() {
 }
 
 #[test]
-fn invalid_utf8_names_the_line() {
+fn invalid_utf8_names_the_byte_and_line() {
     let (_dir, path) = write("train.tsv", b"text\tlabels\nok\t1\nbad \xff\t0\n");
     let err = read_examples(&path, false).unwrap_err();
-    assert_eq!(message(err, &path), "train.tsv:3: invalid UTF-8");
+    assert_eq!(
+        message(err, &path),
+        "train.tsv: not valid utf-8 at byte 21 (line 3, found 0xff)"
+    );
     let (_dir, path) = write("train.jsonl", b"{\"text\": \"\xc3\", \"labels\": 1}\n");
     let err = read_examples(&path, false).unwrap_err();
-    assert_eq!(message(err, &path), "train.jsonl:1: invalid UTF-8");
+    assert_eq!(
+        message(err, &path),
+        "train.jsonl: not valid utf-8 at byte 10 (line 1, found 0xc3)"
+    );
     let (_dir, path) = write("in.txt", b"fine\n\xfe\n");
     let err = read_texts(&path).unwrap_err();
-    assert_eq!(message(err, &path), "in.txt:2: invalid UTF-8");
+    assert_eq!(
+        message(err, &path),
+        "in.txt: not valid utf-8 at byte 5 (line 2, found 0xfe)"
+    );
 }
 
 #[test]

@@ -41,6 +41,9 @@ pub enum Error {
     /// A metric could not be computed.
     #[error(transparent)]
     Metric(#[from] crate::metrics::MetricError),
+    /// A data file could not be read as text in its encoding.
+    #[error(transparent)]
+    Text(#[from] crate::text::TextError),
     /// Training could not start or continue.
     #[error(transparent)]
     Train(#[from] crate::train::TrainError),

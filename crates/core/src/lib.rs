@@ -9,6 +9,7 @@ pub mod error;
 pub mod hub;
 pub mod metrics;
 pub mod staging;
+pub mod text;
 pub mod tokenizer;
 pub mod train;
 pub mod weights;

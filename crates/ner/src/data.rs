@@ -3,13 +3,19 @@
 //!
 //! CoNLL as Simple Transformers reads it: one word per line, the word is the first field and
 //! the tag the last (fields split on spaces or tabs); a line with a single field is tagged `O`;
-//! a blank line or a `-DOCSTART-` line ends a sentence. Files are UTF-8 (a BOM is ignored).
+//! a blank line or a `-DOCSTART-` line ends a sentence.
+//!
+//! Readers take `impl Into<TextFile>`: a plain path is UTF-8, and
+//! `TextFile::new(path, args.model.encoding.as_deref())` reads the file in the encoding Simple
+//! Transformers' `encoding` argument names (see [`st_core::text`]; a leading byte-order mark is
+//! dropped, undecodable bytes are an error naming the file, byte offset and encoding). Lazy
+//! loading decodes line by line and so needs an ASCII-compatible encoding (not UTF-16).
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use st_core::text::{LineDecoder, TextError, TextFile, TextProblem};
 
 /// One sentence: its words and, for training and evaluation, one tag per word.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,8 +82,6 @@ pub enum DataError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{}:{line}: the text is not valid UTF-8", path.display())]
-    NotUtf8 { path: PathBuf, line: usize },
     #[error("{}:{line}: tag {label:?} is not one of the labels ({expected})", path.display())]
     UnknownLabel {
         path: PathBuf,
@@ -89,6 +93,27 @@ pub enum DataError {
     Empty { path: PathBuf },
     #[error("{}: the file changed after it was indexed for lazy loading", path.display())]
     Changed { path: PathBuf },
+    /// The file is not text in its encoding, or the encoding is unknown or (for lazy loading)
+    /// not ASCII-compatible; the message names the file, byte offset, line and encoding.
+    #[error(transparent)]
+    Text(TextError),
+}
+
+/// I/O failures keep their [`DataError::Io`] variant; the rest of reading text is
+/// [`DataError::Text`].
+impl From<TextError> for DataError {
+    fn from(error: TextError) -> Self {
+        match error.problem {
+            TextProblem::Io(source) => Self::Io {
+                path: error.path,
+                source,
+            },
+            problem => Self::Text(TextError {
+                path: error.path,
+                problem,
+            }),
+        }
+    }
 }
 
 /// The labels as one line for error messages.
@@ -152,44 +177,47 @@ impl ConllScanner {
     }
 }
 
-/// Read `path` line by line from line `skip + 1`, calling `found` for every sentence with the
-/// line number of its first word (1-based) and its byte offset.
-fn scan(
-    path: &Path,
+/// Every sentence of decoded text, with the line number of its first word (1-based).
+fn scan_text(
+    text: &str,
+    mut found: impl FnMut(SentenceStart, Sentence) -> Result<(), DataError>,
+) -> Result<(), DataError> {
+    let mut scanner = ConllScanner::new();
+    let mut offset = 0u64;
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let at = SentenceStart {
+            offset,
+            line: index + 1,
+        };
+        offset += line.len() as u64;
+        if let Some((start, sentence)) = scanner.push(line, at) {
+            found(start, sentence)?;
+        }
+    }
+    if let Some((start, sentence)) = scanner.finish() {
+        found(start, sentence)?;
+    }
+    Ok(())
+}
+
+/// Every sentence of a file read line by line from line `skip + 1`, with the line number of
+/// its first word (1-based) and its byte offset in the file, for lazy loading.
+fn scan_lines(
+    text: &LineDecoder,
     skip: usize,
     mut found: impl FnMut(SentenceStart, Sentence) -> Result<(), DataError>,
 ) -> Result<(), DataError> {
-    let io = |source| DataError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut reader = BufReader::new(std::fs::File::open(path).map_err(io)?);
+    let mut lines = text.lines()?;
     let mut scanner = ConllScanner::new();
-    let (mut offset, mut number) = (0u64, 0usize);
-    let mut bytes = Vec::new();
-    loop {
-        bytes.clear();
-        let read = reader.read_until(b'\n', &mut bytes).map_err(io)?;
-        if read == 0 {
-            break;
-        }
-        number += 1;
-        let at = SentenceStart {
-            offset,
-            line: number,
-        };
-        offset += read as u64;
-        if number <= skip {
+    while let Some(line) = lines.next_line()? {
+        if line.number <= skip {
             continue;
         }
-        let mut text = std::str::from_utf8(&bytes).map_err(|_| DataError::NotUtf8 {
-            path: path.to_path_buf(),
-            line: number,
-        })?;
-        if number == 1 {
-            text = text.trim_start_matches('\u{feff}');
-        }
-        if let Some((start, sentence)) = scanner.push(text, at) {
+        let at = SentenceStart {
+            offset: line.offset,
+            line: line.number,
+        };
+        if let Some((start, sentence)) = scanner.push(&text.decode(&line)?, at) {
             found(start, sentence)?;
         }
     }
@@ -224,10 +252,16 @@ fn check_sentence(
 }
 
 /// Read a whole CoNLL file; every tag must be one of `labels` (else an error with its line).
-pub fn read_conll(path: &Path, labels: &[String]) -> Result<Vec<Sentence>, DataError> {
+pub fn read_conll<'a>(
+    file: impl Into<TextFile<'a>>,
+    labels: &[String],
+) -> Result<Vec<Sentence>, DataError> {
+    let file = file.into();
+    let path = file.path;
+    let text = file.read_to_string()?;
     let known: HashSet<&str> = labels.iter().map(String::as_str).collect();
     let mut sentences = Vec::new();
-    scan(path, 0, |start, sentence| {
+    scan_text(&text, |start, sentence| {
         check_sentence(path, start, &sentence, &known, labels)?;
         sentences.push(sentence);
         Ok(())
@@ -244,19 +278,27 @@ pub fn read_conll(path: &Path, labels: &[String]) -> Result<Vec<Sentence>, DataE
 /// sentences are read from disk when a batch needs them.
 #[derive(Debug, Clone)]
 pub struct LazyConll {
-    path: PathBuf,
-    starts: Vec<u64>,
+    /// The file and its encoding, to read batches with.
+    text: LineDecoder,
+    starts: Vec<SentenceStart>,
 }
 
 impl LazyConll {
     /// Index `path`, skipping its first `skip` lines (`lazy_loading_start_line`); every tag must
     /// be one of `labels`.
-    pub fn index(path: &Path, skip: usize, labels: &[String]) -> Result<Self, DataError> {
+    pub fn index<'a>(
+        file: impl Into<TextFile<'a>>,
+        skip: usize,
+        labels: &[String],
+    ) -> Result<Self, DataError> {
+        let file = file.into();
+        let path = file.path;
+        let text = file.line_decoder()?;
         let known: HashSet<&str> = labels.iter().map(String::as_str).collect();
         let mut starts = Vec::new();
-        scan(path, skip, |start, sentence| {
+        scan_lines(&text, skip, |start, sentence| {
             check_sentence(path, start, &sentence, &known, labels)?;
-            starts.push(start.offset);
+            starts.push(start);
             Ok(())
         })?;
         if starts.is_empty() {
@@ -264,10 +306,7 @@ impl LazyConll {
                 path: path.to_path_buf(),
             });
         }
-        Ok(Self {
-            path: path.to_path_buf(),
-            starts,
-        })
+        Ok(Self { text, starts })
     }
 
     /// Number of sentences.
@@ -281,34 +320,27 @@ impl LazyConll {
 
     /// The sentences at `indices`, read from the file.
     pub fn sentences(&self, indices: &[usize]) -> Result<Vec<Sentence>, DataError> {
-        let io = |source| DataError::Io {
-            path: self.path.clone(),
-            source,
-        };
         let changed = || DataError::Changed {
-            path: self.path.clone(),
+            path: self.text.path().to_path_buf(),
         };
-        let mut file = std::fs::File::open(&self.path).map_err(io)?;
+        let mut lines = self.text.lines()?;
         let mut out = Vec::with_capacity(indices.len());
-        let mut bytes = Vec::new();
-        let at = SentenceStart { offset: 0, line: 0 };
         for &i in indices {
-            file.seek(SeekFrom::Start(self.starts[i])).map_err(io)?;
-            let mut reader = BufReader::new(&mut file);
+            let start = self.starts[i];
+            lines.seek(start.offset, start.line)?;
             let mut scanner = ConllScanner::new();
             let sentence = loop {
-                bytes.clear();
-                let read = reader.read_until(b'\n', &mut bytes).map_err(io)?;
-                let done = if read == 0 {
-                    scanner.finish()
-                } else {
-                    let line = std::str::from_utf8(&bytes).map_err(|_| changed())?;
-                    scanner.push(line.trim_start_matches('\u{feff}'), at)
+                let line = lines.next_line()?;
+                let at_end = line.is_none();
+                let done = match line {
+                    None => scanner.finish(),
+                    Some(line) => scanner.push(&self.text.decode(&line)?, start),
                 };
-                match (done, read) {
-                    (Some((_, sentence)), _) => break sentence,
-                    (None, 0) => return Err(changed()),
-                    (None, _) => {}
+                match done {
+                    Some((_, sentence)) => break sentence,
+                    // The file ended before the sentence did: it is shorter than it was.
+                    None if at_end => return Err(changed()),
+                    None => {}
                 }
             };
             out.push(sentence);

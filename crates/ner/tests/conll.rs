@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use st_ner::{LazyConll, Sentence, read_conll, sentences_from_rows};
+use st_core::text::TextFile;
+use st_ner::{DataError, LazyConll, Sentence, read_conll, sentences_from_rows};
 
 fn labels() -> Vec<String> {
     st_ner::DEFAULT_LABELS
@@ -102,7 +103,10 @@ fn empty_missing_and_non_utf8_files_are_errors() {
     );
     assert_eq!(
         read_conll(&latin1, &labels()).unwrap_err().to_string(),
-        format!("{}:2: the text is not valid UTF-8", latin1.display())
+        format!(
+            "{}: not valid utf-8 at byte 13 (line 2, found 0xfc)",
+            latin1.display()
+        )
     );
     let missing = tmp.path().join("missing.conll");
     let error = read_conll(&missing, &labels()).unwrap_err().to_string();
@@ -124,4 +128,89 @@ fn rows_group_by_sentence_id_like_pandas() {
             Sentence::new(["Paris", "sleeps"], ["B-LOC", "O"]),
         ]
     );
+}
+
+/// `text` in ISO-8859-1 (every character below U+0100).
+fn latin1(text: &str) -> Vec<u8> {
+    text.chars()
+        .map(|c| u8::try_from(u32::from(c)).expect("latin-1 character"))
+        .collect()
+}
+
+const ACCENTED: &str =
+    "M\u{fc}ller B-PER\nlebt O\nin O\nK\u{f6}ln B-LOC\n\nS\u{e3}o B-LOC\nPaulo I-LOC\n";
+
+fn accented() -> [Sentence; 2] {
+    [
+        Sentence::new(
+            ["Müller", "lebt", "in", "Köln"],
+            ["B-PER", "O", "O", "B-LOC"],
+        ),
+        Sentence::new(["São", "Paulo"], ["B-LOC", "I-LOC"]),
+    ]
+}
+
+#[test]
+fn latin1_files_are_read_whole_and_lazily() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write(tmp.path(), "de.conll", &latin1(ACCENTED));
+    let file = TextFile::new(&path, Some("latin-1"));
+    assert_eq!(read_conll(file, &labels()).unwrap(), accented());
+    let lazy = LazyConll::index(file, 0, &labels()).unwrap();
+    assert_eq!(lazy.len(), 2);
+    let [first, second] = accented();
+    assert_eq!(lazy.sentences(&[1, 0]).unwrap(), [second, first]);
+    // The same bytes as UTF-8 fail at the first non-ASCII byte, lazily too.
+    let error = LazyConll::index(&path, 0, &labels()).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}: not valid utf-8 at byte 1 (line 1, found 0xfc)",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn utf16_files_are_read_whole_but_not_lazily() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut bytes = vec![0xFE, 0xFF];
+    bytes.extend(ACCENTED.encode_utf16().flat_map(u16::to_be_bytes));
+    let path = write(tmp.path(), "de.conll", &bytes);
+    let file = TextFile::new(&path, Some("utf-16"));
+    assert_eq!(read_conll(file, &labels()).unwrap(), accented());
+    let error = LazyConll::index(file, 0, &labels()).unwrap_err();
+    assert!(matches!(error, DataError::Text(_)), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("needs an ASCII-compatible encoding"),
+        "{error}"
+    );
+}
+
+#[test]
+fn bad_bytes_and_unknown_encodings_name_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write(tmp.path(), "a.conll", b"Paris B-LOC\n\nna\xefve O\n");
+    let error = read_conll(TextFile::new(&path, Some("ascii")), &labels()).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}: not valid ascii at byte 15 (line 3, found 0xef)",
+            path.display()
+        )
+    );
+    let error = read_conll(TextFile::new(&path, Some("ebcdic-ish")), &labels()).unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.starts_with(&path.display().to_string()),
+        "{message}"
+    );
+    assert!(
+        message.contains("unknown encoding \"ebcdic-ish\" given as argument `encoding`"),
+        "{message}"
+    );
+    let error = LazyConll::index(TextFile::new(&path, Some("ebcdic-ish")), 0, &labels());
+    assert!(matches!(error, Err(DataError::Text(_))));
 }

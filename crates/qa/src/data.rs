@@ -4,12 +4,18 @@
 //!
 //! `answer_start` counts characters (Unicode scalar values), as Python's string indices do.
 //! Every answer is checked when data comes in: its text must be at `answer_start`.
+//!
+//! Readers take `impl Into<TextFile>`: a plain path is UTF-8, and
+//! `TextFile::new(path, args.model.encoding.as_deref())` reads the file in the encoding Simple
+//! Transformers' `encoding` argument names (see [`st_core::text`]; a leading byte-order mark is
+//! dropped, undecodable bytes are an error naming the file, byte offset and encoding). The
+//! lazy JSONL reader decodes line by line and so needs an ASCII-compatible encoding.
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use st_core::text::{LineDecoder, TextError, TextFile, TextProblem};
 
 /// One gold answer: its text and where it starts in the context, in characters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,6 +101,27 @@ pub enum DataError {
     },
     #[error("{path} changed since it was indexed: line {line} no longer holds a context")]
     Changed { path: PathBuf, line: usize },
+    /// The file is not text in its encoding, or the encoding is unknown or (for lazy loading)
+    /// not ASCII-compatible; the message names the file, byte offset, line and encoding.
+    #[error(transparent)]
+    Text(TextError),
+}
+
+/// I/O failures keep their [`DataError::Io`] variant; the rest of reading text is
+/// [`DataError::Text`].
+impl From<TextError> for DataError {
+    fn from(error: TextError) -> Self {
+        match error.problem {
+            TextProblem::Io(source) => Self::Io {
+                path: error.path,
+                source,
+            },
+            problem => Self::Text(TextError {
+                path: error.path,
+                problem,
+            }),
+        }
+    }
 }
 
 /// The byte range of a character range of `text`, if it lies inside `text`.
@@ -180,18 +207,16 @@ fn check_context(context: &Context) -> Result<(), DataError> {
 }
 
 /// Read a JSON file holding a list of contexts (Python's `train_data` given as a path).
-pub fn read_squad(path: &Path) -> Result<Vec<Context>, DataError> {
-    let text = std::fs::read_to_string(path).map_err(|source| DataError::Io {
+pub fn read_squad<'a>(file: impl Into<TextFile<'a>>) -> Result<Vec<Context>, DataError> {
+    let file = file.into();
+    let path = file.path;
+    let text = file.read_to_string()?;
+    let contexts: Vec<Context> = serde_json::from_str(&text).map_err(|e| DataError::Json {
         path: path.to_path_buf(),
-        source,
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
     })?;
-    let contexts: Vec<Context> = serde_json::from_str(text.trim_start_matches('\u{feff}'))
-        .map_err(|e| DataError::Json {
-            path: path.to_path_buf(),
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })?;
     if contexts.is_empty() {
         return Err(DataError::EmptyFile {
             path: path.to_path_buf(),
@@ -204,7 +229,8 @@ pub fn read_squad(path: &Path) -> Result<Vec<Context>, DataError> {
 /// line fails before training starts) and read back question by question.
 #[derive(Debug, Clone)]
 pub struct LazySquad {
-    path: PathBuf,
+    /// The file and its encoding, to read questions back with.
+    text: LineDecoder,
     /// Byte offset and 1-based line number of each context line.
     lines: Vec<(u64, usize)>,
     /// `(context line index, question index)` of every question, in file order.
@@ -212,34 +238,23 @@ pub struct LazySquad {
 }
 
 impl LazySquad {
-    /// Index `path`: one JSON context object per non-blank line.
-    pub fn index(path: &Path) -> Result<Self, DataError> {
-        let io = |source| DataError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let mut reader = BufReader::new(std::fs::File::open(path).map_err(io)?);
+    /// Index `file`: one JSON context object per non-blank line.
+    pub fn index<'a>(file: impl Into<TextFile<'a>>) -> Result<Self, DataError> {
+        let file = file.into();
+        let path = file.path;
+        let text = file.line_decoder()?;
+        let mut reader = text.lines()?;
         let (mut lines, mut questions) = (Vec::new(), Vec::new());
-        let (mut offset, mut number, mut buf) = (0u64, 0usize, String::new());
-        loop {
-            buf.clear();
-            let read = reader.read_line(&mut buf).map_err(|e| DataError::Line {
-                path: path.to_path_buf(),
-                line: number + 1,
-                message: e.to_string(),
-            })?;
-            if read == 0 {
-                break;
+        while let Some(line) = reader.next_line()? {
+            let decoded = text.decode(&line)?;
+            if decoded.trim().is_empty() {
+                continue;
             }
-            number += 1;
-            if !buf.trim().is_empty() {
-                let context = parse_line(path, number, &buf)?;
-                for q in 0..context.qas.len() {
-                    questions.push((lines.len(), q));
-                }
-                lines.push((offset, number));
+            let context = parse_line(path, line.number, &decoded)?;
+            for q in 0..context.qas.len() {
+                questions.push((lines.len(), q));
             }
-            offset += read as u64;
+            lines.push((line.offset, line.number));
         }
         if questions.is_empty() {
             return Err(DataError::EmptyFile {
@@ -247,7 +262,7 @@ impl LazySquad {
             });
         }
         Ok(Self {
-            path: path.to_path_buf(),
+            text,
             lines,
             questions,
         })
@@ -265,24 +280,20 @@ impl LazySquad {
     /// The questions at `indices` (file order numbering), each as a context holding just that
     /// question.
     pub fn read(&self, indices: &[usize]) -> Result<Vec<Context>, DataError> {
-        let io = |source| DataError::Io {
-            path: self.path.clone(),
-            source,
-        };
-        let mut reader = BufReader::new(std::fs::File::open(&self.path).map_err(io)?);
+        let path = self.text.path();
+        let mut reader = self.text.lines()?;
         let mut out = Vec::with_capacity(indices.len());
-        let mut buf = String::new();
         for &i in indices {
             let (line, q) = self.questions[i];
             let (offset, number) = self.lines[line];
-            reader.seek(SeekFrom::Start(offset)).map_err(io)?;
-            buf.clear();
-            reader.read_line(&mut buf).map_err(io)?;
             let changed = || DataError::Changed {
-                path: self.path.clone(),
+                path: path.to_path_buf(),
                 line: number,
             };
-            let mut context = parse_line(&self.path, number, &buf).map_err(|_| changed())?;
+            reader.seek(offset, number)?;
+            let raw = reader.next_line()?.ok_or_else(changed)?;
+            let decoded = self.text.decode(&raw)?;
+            let mut context = parse_line(path, number, &decoded).map_err(|_| changed())?;
             if q >= context.qas.len() {
                 return Err(changed());
             }
@@ -295,13 +306,12 @@ impl LazySquad {
 }
 
 fn parse_line(path: &Path, line: usize, text: &str) -> Result<Context, DataError> {
-    let context: Context =
-        serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| DataError::Json {
-            path: path.to_path_buf(),
-            line,
-            column: e.column(),
-            message: e.to_string(),
-        })?;
+    let context: Context = serde_json::from_str(text).map_err(|e| DataError::Json {
+        path: path.to_path_buf(),
+        line,
+        column: e.column(),
+        message: e.to_string(),
+    })?;
     check_context(&context).map_err(|e| DataError::Line {
         path: path.to_path_buf(),
         line,

@@ -6,7 +6,7 @@
 //! ```no_run
 //! use st_qa::{Context, QuestionAnsweringModel, QaMetrics};
 //! let mut model = QuestionAnsweringModel::new("bert", "path/to/model", Default::default())?;
-//! let train: Vec<Context> = st_qa::read_squad("train.json".as_ref())?;
+//! let train: Vec<Context> = st_qa::read_squad("train.json")?;
 //! model.train_model(&train, None, QaMetrics::new())?;
 //! let (result, texts) = model.eval_model(&train, &QaMetrics::new())?;
 //! let to_predict = [Context::unanswered("Zoë lives in São Paulo.", [("0", "Where does Zoë live?")])];
