@@ -105,6 +105,72 @@ impl EncoderConfig {
         }
     }
 
+    /// Check the configuration before any tensor is built from it (Burn panics on a zero-sized
+    /// or non-divisible shape); the error names `path` and the key.
+    pub fn validate(&self, path: &Path) -> Result<(), ModelError> {
+        let bad = |key: &str, expected: &str, found: String| {
+            Err(ModelError::bad_config(
+                path,
+                format!("key \"{key}\": expected {expected}, found {found}"),
+            ))
+        };
+        for (key, value) in [
+            ("vocab_size", self.vocab_size),
+            ("embedding_size", self.embedding_size),
+            ("hidden_size", self.hidden_size),
+            ("num_hidden_layers", self.num_hidden_layers),
+            ("num_attention_heads", self.num_attention_heads),
+            ("intermediate_size", self.intermediate_size),
+            ("max_position_embeddings", self.max_position_embeddings),
+        ] {
+            if value == 0 {
+                return bad(key, "a positive integer", "0".into());
+            }
+        }
+        if !self.hidden_size.is_multiple_of(self.num_attention_heads) {
+            return bad(
+                "num_attention_heads",
+                &format!("a divisor of hidden_size ({})", self.hidden_size),
+                self.num_attention_heads.to_string(),
+            );
+        }
+        for (key, p) in [
+            ("hidden_dropout_prob", self.hidden_dropout),
+            ("attention_probs_dropout_prob", self.attention_dropout),
+        ] {
+            if !(0.0..1.0).contains(&p) {
+                return bad(key, "a probability in [0, 1)", p.to_string());
+            }
+        }
+        if !(self.layer_norm_eps.is_finite() && self.layer_norm_eps > 0.0) {
+            return bad(
+                "layer_norm_eps",
+                "a positive number",
+                self.layer_norm_eps.to_string(),
+            );
+        }
+        if self.pad_token_id < 0 || self.pad_token_id as usize >= self.vocab_size {
+            return bad(
+                "pad_token_id",
+                &format!("an id below vocab_size ({})", self.vocab_size),
+                self.pad_token_id.to_string(),
+            );
+        }
+        if let PositionIds::PaddingOffset { padding_idx } = self.position_ids
+            && padding_idx as usize >= self.max_position_embeddings
+        {
+            return bad(
+                "max_position_embeddings",
+                &format!("more than pad_token_id ({padding_idx}) positions"),
+                self.max_position_embeddings.to_string(),
+            );
+        }
+        if self.num_hidden_groups > 0 && self.inner_group_num == 0 {
+            return bad("inner_group_num", "a positive integer", "0".into());
+        }
+        Ok(())
+    }
+
     /// Whether embeddings go through a projection to `hidden_size`.
     pub fn has_projection(&self) -> bool {
         self.always_project || self.embedding_size != self.hidden_size

@@ -120,6 +120,39 @@ pub struct EncoderInput<B: Backend> {
 }
 
 impl<B: Backend> EncoderInput<B> {
+    /// One batch from rows of token ids, each padded with `pad_id` to the longest row (mask 0
+    /// there). Segment ids come from `type_ids` (one row per id row; zeros when `None`) and are
+    /// only passed when `with_types` (the architecture uses them).
+    pub fn from_rows(
+        ids: &[&[i64]],
+        type_ids: Option<&[&[i64]]>,
+        pad_id: i64,
+        with_types: bool,
+        device: &B::Device,
+    ) -> Self {
+        let rows = ids.len();
+        let seq = ids.iter().map(|r| r.len()).max().unwrap_or(0);
+        let mut flat = vec![pad_id; rows * seq];
+        let mut mask = vec![0i64; rows * seq];
+        let mut types = vec![0i64; if with_types { rows * seq } else { 0 }];
+        for (row, ids) in ids.iter().enumerate() {
+            let span = row * seq..row * seq + ids.len();
+            flat[span.clone()].copy_from_slice(ids);
+            mask[span.clone()].fill(1);
+            if let (true, Some(type_ids)) = (with_types, type_ids) {
+                types[span].copy_from_slice(&type_ids[row][..ids.len()]);
+            }
+        }
+        let tensor =
+            |values: &[i64]| Tensor::<B, 1, Int>::from_ints(values, device).reshape([rows, seq]);
+        Self {
+            input_ids: tensor(&flat),
+            attention_mask: tensor(&mask),
+            token_type_ids: with_types.then(|| tensor(&types)),
+            position_ids: None,
+        }
+    }
+
     /// Tensors from a tokenised batch.
     pub fn from_batch(batch: &st_core::tokenizer::Batch, device: &B::Device) -> Self {
         let shape = [batch.batch_size, batch.seq_len];

@@ -5,9 +5,17 @@ use std::path::PathBuf;
 /// What can go wrong finding, configuring or loading an architecture.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
-    #[error("unknown model_type {given:?}; supported: {}", .supported.join(", "))]
+    #[error(
+        "unknown {kind} model_type {given:?}{}; supported: {}",
+        .elsewhere.map(|k| format!(" (it is registered as a {k}, which this task cannot use)")).unwrap_or_default(),
+        .supported.join(", ")
+    )]
     UnknownModelType {
         given: String,
+        /// The family asked for ("encoder").
+        kind: &'static str,
+        /// The family the name is registered in instead, if any.
+        elsewhere: Option<&'static str>,
         supported: Vec<String>,
     },
     #[error("{dir}: no config.json in the model directory")]

@@ -12,10 +12,12 @@ pub mod dropout;
 pub mod encoder;
 pub mod error;
 pub mod fast_gelu;
+pub mod heads;
 pub mod layers;
 pub mod loader;
 pub mod loss;
 pub mod registry;
+pub mod spec;
 pub mod task;
 
 pub use config::{Activation, EncoderConfig, PositionIds};
@@ -24,7 +26,14 @@ pub use encoder::{Encoder, EncoderInput, EncoderOutput};
 pub use error::ModelError;
 pub use layers::linear_tokens;
 pub use loader::{
-    BertShape, LoadOptions, LoadedEncoder, encoder_config, load_encoder, load_encoder_with,
+    BertShape, LoadOptions, LoadedEncoder, load_encoder, load_encoder_with,
     read_config, save_encoder, save_pretrained, write_random_bert,
 };
-pub use registry::{EncoderArchitecture, lookup, register, supported_model_types};
+pub use arch::EncoderArchitecture;
+pub use heads::{HeadNames, HeadTask, SameNames, SequenceHead, TaskNames};
+pub use registry::{
+    Family, encoder_architecture, lookup, model_types, register, register_encoder,
+    supported_model_types,
+};
+pub use spec::EncoderSpec;
+pub use task::{EncoderWithHead, Head, load_with_head, save_with_head};

@@ -10,8 +10,8 @@ use st_core::args::Args;
 use st_core::staging::StagedDir;
 use st_core::weights::{Checkpoint, LoadReport, WeightsError, load_into, save_safetensors};
 
-use crate::config::{EncoderConfig, HfConfig};
-use crate::{Encoder, EncoderArchitecture, ModelError, lookup};
+use crate::config::EncoderConfig;
+use crate::{Encoder, EncoderArchitecture, EncoderSpec, ModelError};
 
 /// An encoder with the architecture and configuration it was built from.
 #[derive(Debug)]
@@ -20,12 +20,6 @@ pub struct LoadedEncoder<B: Backend> {
     pub config: EncoderConfig,
     pub arch: Arc<dyn EncoderArchitecture>,
     pub report: LoadReport,
-}
-
-impl std::fmt::Debug for dyn EncoderArchitecture {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "EncoderArchitecture({})", self.model_type())
-    }
 }
 
 /// Read and parse `dir/config.json`.
@@ -48,30 +42,6 @@ pub struct LoadOptions {
     pub without_dropout: bool,
 }
 
-/// The architecture registered for `model_type` and the [`EncoderConfig`] read from
-/// `dir/config.json` (with `has_pooler` false: callers decide), plus the raw JSON for
-/// task-specific keys (`id2label`, dropout settings…).
-pub fn encoder_config(
-    model_type: &str,
-    dir: &Path,
-) -> Result<(Arc<dyn EncoderArchitecture>, EncoderConfig, Value), ModelError> {
-    let arch = lookup(model_type)?;
-    let json = read_config(dir)?;
-    let config_path = dir.join("config.json");
-    let hf = HfConfig::new(&config_path, &json)?;
-    if let Some(found) = json.get("model_type").and_then(Value::as_str) {
-        let expected = lookup(found).ok().map(|a| a.model_type());
-        if expected != Some(arch.model_type()) {
-            tracing::warn!(
-                "model_type {model_type:?} was requested but {} says {found:?}",
-                config_path.display()
-            );
-        }
-    }
-    let config = arch.config(&hf)?;
-    Ok((arch, config, json))
-}
-
 /// Load the encoder of `model_type` from a model directory.
 ///
 /// Every encoder weight must be in the checkpoint (a missing one is an error naming it);
@@ -92,7 +62,9 @@ pub fn load_encoder_with<B: Backend>(
     device: &B::Device,
     options: LoadOptions,
 ) -> Result<LoadedEncoder<B>, ModelError> {
-    let (arch, mut config, _) = encoder_config(model_type, dir)?;
+    let EncoderSpec {
+        arch, mut config, ..
+    } = EncoderSpec::read(model_type, dir)?;
     if options.without_dropout {
         config = config.without_dropout();
     }
@@ -210,7 +182,9 @@ pub fn write_random_bert<B: Backend>(
         let text = serde_json::to_string_pretty(&value).unwrap_or_default();
         std::fs::write(&path, text).map_err(|e| io(&path, e))?;
     }
-    let (arch, mut config, _) = encoder_config("bert", dir)?;
+    let EncoderSpec {
+        arch, mut config, ..
+    } = EncoderSpec::read("bert", dir)?;
     config.has_pooler = true;
     let device = Default::default();
     B::seed(&device, seed);

@@ -1,44 +1,54 @@
-//! `model_type` → architecture. Built-ins are registered on first use; other crates add their
-//! own with [`register`] instead of editing a `match`.
+//! `model_type` → architecture, one table per family of architectures: encoders today;
+//! decoders, encoder-decoders and image encoders as they land, each with its own trait. A
+//! family is any trait object type implementing [`Family`]; a crate registers architectures
+//! of a family with [`register`] and finds them with [`lookup`], so adding an architecture (or
+//! a family) never means editing a `match` in a task crate.
+//!
+//! The built-in encoders are registered on first use.
 
-use std::collections::BTreeMap;
+use std::any::{Any, TypeId};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, LazyLock, RwLock};
-
-use st_core::tokenizer::SpecialTokens;
-use st_core::weights::NameMap;
 
 use crate::ModelError;
 use crate::arch::{albert::Albert, bert::BertFamily, bert::Variant, distilbert::DistilBert};
-use crate::config::{EncoderConfig, HfConfig};
+use crate::arch::EncoderArchitecture;
 
-/// What the loader needs to know about an encoder architecture.
-pub trait EncoderArchitecture: Send + Sync {
+/// A family of architectures, implemented for its trait object type (e.g.
+/// `dyn EncoderArchitecture`).
+pub trait Family: Send + Sync + 'static {
+    /// What one member is called in messages ("encoder", "decoder"…).
+    const KIND: &'static str;
     /// The Simple Transformers `model_type` (`bert`, `xlmroberta`…).
     fn model_type(&self) -> &'static str;
     /// Other names accepted for it (e.g. Hugging Face's `xlm-roberta`).
-    fn aliases(&self) -> &'static [&'static str] {
-        &[]
+    fn aliases(&self) -> &'static [&'static str];
+}
+
+impl Family for dyn EncoderArchitecture {
+    const KIND: &'static str = "encoder";
+
+    fn model_type(&self) -> &'static str {
+        EncoderArchitecture::model_type(self)
     }
-    /// Read the architecture's `config.json` into an [`EncoderConfig`] (`has_pooler` is set by
-    /// the loader from the checkpoint).
-    fn config(&self, hf: &HfConfig) -> Result<EncoderConfig, ModelError>;
-    /// The Burn-path → Hugging Face-name map for a model of this configuration.
-    fn name_map(&self, config: &EncoderConfig) -> Box<dyn NameMap>;
-    /// The pooler weight's name (relative to the base model) when the architecture can have a
-    /// pooler; the encoder gets one when the checkpoint has this tensor.
-    fn pooler_weight(&self) -> Option<&'static str>;
-    /// The special-token template for tokenizers rebuilt from vocabulary files.
-    fn special_tokens(&self) -> SpecialTokens;
-    /// Whether the model takes segment ids (token types).
-    fn uses_token_type_ids(&self) -> bool {
-        true
+
+    fn aliases(&self) -> &'static [&'static str] {
+        EncoderArchitecture::aliases(self)
     }
 }
 
-type Registry = BTreeMap<String, Arc<dyn EncoderArchitecture>>;
+/// One family's table: name (and alias) → `Arc<F>`, boxed as `Any` so that families of any
+/// type share the registry.
+struct Table {
+    kind: &'static str,
+    members: BTreeMap<String, Box<dyn Any + Send + Sync>>,
+}
+
+type Registry = HashMap<TypeId, Table>;
 
 static REGISTRY: LazyLock<RwLock<Registry>> = LazyLock::new(|| {
-    let builtins: Vec<Arc<dyn EncoderArchitecture>> = vec![
+    let mut registry = Registry::new();
+    let encoders: Vec<Arc<dyn EncoderArchitecture>> = vec![
         Arc::new(BertFamily(Variant::Bert)),
         Arc::new(BertFamily(Variant::Roberta)),
         Arc::new(BertFamily(Variant::XlmRoberta)),
@@ -47,39 +57,81 @@ static REGISTRY: LazyLock<RwLock<Registry>> = LazyLock::new(|| {
         Arc::new(DistilBert),
         Arc::new(Albert::default()),
     ];
-    let mut map = Registry::new();
-    for arch in builtins {
-        insert(&mut map, arch);
+    for arch in encoders {
+        insert(&mut registry, arch);
     }
-    RwLock::new(map)
+    RwLock::new(registry)
 });
 
-fn insert(map: &mut Registry, arch: Arc<dyn EncoderArchitecture>) {
+fn insert<F: ?Sized + Family>(registry: &mut Registry, arch: Arc<F>) {
+    let table = registry.entry(TypeId::of::<F>()).or_insert_with(|| Table {
+        kind: F::KIND,
+        members: BTreeMap::new(),
+    });
     for alias in arch.aliases() {
-        map.insert((*alias).to_string(), arch.clone());
+        table
+            .members
+            .insert((*alias).to_string(), Box::new(arch.clone()));
     }
-    map.insert(arch.model_type().to_string(), arch);
+    table
+        .members
+        .insert(arch.model_type().to_string(), Box::new(arch));
 }
 
-/// Add (or replace) an architecture under its `model_type` and aliases.
-pub fn register(arch: Arc<dyn EncoderArchitecture>) {
-    let mut map = REGISTRY.write().unwrap_or_else(|e| e.into_inner());
-    insert(&mut map, arch);
+/// Add (or replace) an architecture of family `F` under its `model_type` and aliases.
+pub fn register<F: ?Sized + Family>(arch: Arc<F>) {
+    let mut registry = REGISTRY.write().unwrap_or_else(|e| e.into_inner());
+    insert(&mut registry, arch);
 }
 
-/// The architecture registered for `model_type`; the error lists the supported ones.
-pub fn lookup(model_type: &str) -> Result<Arc<dyn EncoderArchitecture>, ModelError> {
-    let map = REGISTRY.read().unwrap_or_else(|e| e.into_inner());
-    map.get(model_type)
-        .cloned()
-        .ok_or_else(|| ModelError::UnknownModelType {
-            given: model_type.to_string(),
-            supported: map.keys().cloned().collect(),
-        })
+/// The architecture of family `F` registered for `model_type`. The error lists the family's
+/// `model_type`s and says so when the name belongs to another family (a decoder asked for
+/// as an encoder, say).
+pub fn lookup<F: ?Sized + Family>(model_type: &str) -> Result<Arc<F>, ModelError> {
+    let registry = REGISTRY.read().unwrap_or_else(|e| e.into_inner());
+    let found = registry
+        .get(&TypeId::of::<F>())
+        .and_then(|table| table.members.get(model_type))
+        .and_then(|member| member.downcast_ref::<Arc<F>>());
+    if let Some(arch) = found {
+        return Ok(arch.clone());
+    }
+    let elsewhere = registry
+        .values()
+        .find(|table| table.members.contains_key(model_type))
+        .map(|table| table.kind);
+    Err(ModelError::UnknownModelType {
+        given: model_type.to_string(),
+        kind: F::KIND,
+        elsewhere,
+        supported: names_in(&registry, TypeId::of::<F>()),
+    })
 }
 
-/// Every registered `model_type` and alias, sorted.
+/// Every `model_type` and alias registered in family `F`, sorted.
+pub fn model_types<F: ?Sized + Family>() -> Vec<String> {
+    let registry = REGISTRY.read().unwrap_or_else(|e| e.into_inner());
+    names_in(&registry, TypeId::of::<F>())
+}
+
+fn names_in(registry: &Registry, family: TypeId) -> Vec<String> {
+    registry
+        .get(&family)
+        .map(|table| table.members.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// Add (or replace) an encoder architecture.
+pub fn register_encoder(arch: Arc<dyn EncoderArchitecture>) {
+    register(arch);
+}
+
+/// The encoder architecture registered for `model_type`.
+pub fn encoder_architecture(model_type: &str) -> Result<Arc<dyn EncoderArchitecture>, ModelError> {
+    lookup::<dyn EncoderArchitecture>(model_type)
+}
+
+/// Every encoder `model_type` and alias, sorted.
 pub fn supported_model_types() -> Vec<String> {
-    let map = REGISTRY.read().unwrap_or_else(|e| e.into_inner());
-    map.keys().cloned().collect()
+    model_types::<dyn EncoderArchitecture>()
 }

@@ -1,16 +1,85 @@
-//! What every encoder + task-head model shares when it meets a Hugging Face checkpoint: how
-//! the load went (encoder weights must all be there, a new head is logged), the
-//! `config.json` of a task model (`architectures`, `id2label`, `label2id`), and writing the
-//! whole directory.
+//! What every encoder + task-head model shares: the module ([`EncoderWithHead`], generic over
+//! the head), loading it from a Hugging Face checkpoint (encoder weights must all be there, a
+//! new head is logged), the `config.json` of a task model (`architectures`, `id2label`,
+//! `label2id`), and writing the whole directory.
 
 use std::path::Path;
 
 use burn::module::Module;
 use burn::tensor::backend::Backend;
 use serde_json::Value;
-use st_core::weights::{LoadReport, NameMap, SAFETENSORS_FILE, WeightsError, save_safetensors};
+use st_core::weights::{
+    Checkpoint, LoadReport, SAFETENSORS_FILE, WeightsError, load_into, save_safetensors,
+};
 
-use crate::{Encoder, EncoderConfig, ModelError};
+use crate::heads::{HeadNames, HeadTask};
+use crate::{Encoder, EncoderInput, EncoderOutput, EncoderSpec, ModelError};
+
+/// A task head: a module on the encoder's outputs, with its Hugging Face names.
+pub trait Head<B: Backend>: Module<B> + burn::module::ModuleDisplay {
+    /// What the head computes (logits, start/end logits…).
+    type Output;
+    /// The head's output for the encoder's.
+    fn forward(&self, encoded: EncoderOutput<B>) -> Self::Output;
+    /// Hugging Face names of the head's parameters.
+    fn names(&self) -> Box<dyn HeadNames>;
+}
+
+/// An encoder with a task head: the module every encoder task trains.
+#[derive(Module, Debug)]
+pub struct EncoderWithHead<B: Backend, H: Module<B>> {
+    pub encoder: Encoder<B>,
+    pub head: H,
+}
+
+impl<B: Backend, H: Head<B>> EncoderWithHead<B, H> {
+    /// The head's output for `input`.
+    pub fn forward(&self, input: EncoderInput<B>) -> H::Output {
+        self.head.forward(self.encoder.forward(input))
+    }
+}
+
+/// Build an encoder of `spec` with `head`, load `dir`'s checkpoint into it and check the
+/// load ([`check_task_load`]). `spec.config.has_pooler` says whether the encoder gets a pooler.
+pub fn load_with_head<B: Backend, H: Head<B>>(
+    spec: &EncoderSpec,
+    head: H,
+    dir: &Path,
+    task: HeadTask,
+    device: &B::Device,
+) -> Result<(EncoderWithHead<B, H>, LoadReport), ModelError> {
+    let names = spec.task_names(head.names());
+    let module = EncoderWithHead {
+        encoder: Encoder::new(&spec.config, device),
+        head,
+    };
+    let (module, report) = load_into(module, &Checkpoint::open(dir)?, &names)?;
+    check_task_load(&report, spec.arch.model_type(), task)?;
+    Ok((module, report))
+}
+
+/// Write a Hugging Face task-model directory's weights and `config.json` into `dir` (an empty,
+/// staging directory): `model.safetensors` with base-model-prefixed names, and `spec`'s
+/// configuration with `task`'s class in `architectures` plus `labels` (`id2label`,
+/// `label2id`) and `problem_type` when given.
+pub fn save_with_head<B: Backend, H: Head<B>>(
+    module: &EncoderWithHead<B, H>,
+    spec: &EncoderSpec,
+    task: HeadTask,
+    labels: &[String],
+    problem_type: Option<&str>,
+    dir: &Path,
+) -> Result<(), ModelError> {
+    let io = |path: &Path, e: std::io::Error| ModelError::from(st_core::Error::io(path, e));
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    let names = spec.task_names(module.head.names());
+    save_safetensors(module, &names, true, &dir.join(SAFETENSORS_FILE))?;
+    let config = task_config(&spec.hf_config, &spec.hf_class(task), labels, problem_type);
+    let path = dir.join("config.json");
+    let text = serde_json::to_string_pretty(&config).unwrap_or_default();
+    std::fs::write(&path, text + "\n").map_err(|e| io(&path, e))?;
+    Ok(())
+}
 
 /// Check how a task model loaded: every encoder weight (Burn paths under `encoder.`, pooler
 /// excepted) must have come from the checkpoint, or it is an error naming them. Parameters of
@@ -19,7 +88,7 @@ use crate::{Encoder, EncoderConfig, ModelError};
 pub fn check_task_load(
     report: &LoadReport,
     model_type: &str,
-    task: &str,
+    task: HeadTask,
 ) -> Result<(), ModelError> {
     let missing_encoder: Vec<String> = report
         .missing
@@ -46,7 +115,8 @@ pub fn check_task_load(
     }
     if !report.unexpected.is_empty() {
         tracing::info!(
-            "checkpoint tensors not used by {model_type} {task}: {}",
+            "checkpoint tensors not used by {model_type}{}: {}",
+            task.class_suffix(),
             report.unexpected.join(", ")
         );
     }
@@ -112,42 +182,3 @@ pub fn task_config(
     Value::Object(config)
 }
 
-/// Write a Hugging Face task-model directory into `dir` (which should be empty, e.g. a staging
-/// directory): `model.safetensors` with base-model-prefixed names, `config`, and the tokenizer
-/// files from `tokenizer_dir`.
-pub fn save_task_dir<B: Backend, M: Module<B>>(
-    model: &M,
-    names: &dyn NameMap,
-    config: &Value,
-    tokenizer_dir: &Path,
-    dir: &Path,
-) -> Result<(), ModelError> {
-    let io = |path: &Path, e: std::io::Error| ModelError::from(st_core::Error::io(path, e));
-    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    save_safetensors(model, names, true, &dir.join(SAFETENSORS_FILE))?;
-    let path = dir.join("config.json");
-    let text = serde_json::to_string_pretty(config).unwrap_or_default();
-    std::fs::write(&path, text + "\n").map_err(|e| io(&path, e))?;
-    st_core::tokenizer::copy_tokenizer_files(tokenizer_dir, dir)?;
-    Ok(())
-}
-
-/// Grow `encoder`'s word embeddings to `vocab_size` rows (see
-/// [`Encoder::resize_token_embeddings`]; never shrinks) and record the size in both
-/// configurations, so that a saved `config.json` matches the saved weights
-/// (`special_tokens_list`).
-pub fn grow_vocab<B: Backend>(
-    encoder: Encoder<B>,
-    encoder_config: &mut EncoderConfig,
-    config: &mut Value,
-    vocab_size: usize,
-) -> Encoder<B> {
-    if vocab_size <= encoder_config.vocab_size {
-        return encoder;
-    }
-    encoder_config.vocab_size = vocab_size;
-    if let Some(config) = config.as_object_mut() {
-        config.insert("vocab_size".into(), Value::from(vocab_size));
-    }
-    encoder.resize_token_embeddings(vocab_size)
-}

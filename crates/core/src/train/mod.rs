@@ -4,14 +4,17 @@
 pub mod groups;
 pub mod optim;
 pub mod schedule;
-pub mod task;
 pub mod tensorboard;
+pub mod trainable;
 pub mod trainer;
 
 use std::path::{Path, PathBuf};
 
-pub use task::{EvalResults, Task};
-pub use trainer::{TrainOptions, TrainOutput, train, validate_args};
+pub use trainable::{EvalResults, Trainable};
+pub use trainer::{
+    EVAL_RESULTS_FILE, TRAINER_STATE_FILE, TrainOutput, Trainer, TrainerState, mean,
+    write_eval_results,
+};
 
 /// Why training could not start or continue.
 #[derive(Debug, thiserror::Error)]
@@ -26,12 +29,13 @@ pub enum TrainError {
     NoEvalData,
     #[error("there are no training examples")]
     NoTrainData,
+    #[error(transparent)]
+    Args(#[from] crate::args::ArgsError),
     #[error(
-        "use_early_stopping with early_stopping_patience = 0 would stop at the first evaluation; set a patience of at least 1"
+        "batch_chunk_size {chunk} does not divide train_batch_size {batch}: a batch must hold \
+         whole chunks"
     )]
-    ZeroPatience,
-    #[error("train_batch_size and gradient_accumulation_steps must be at least 1")]
-    ZeroBatch,
+    ChunkSize { chunk: usize, batch: usize },
     #[error(
         "output directory {0} already exists and is not empty; set overwrite_output_dir = true \
          to train into it anyway"
@@ -51,12 +55,21 @@ pub enum TrainError {
         #[source]
         source: std::io::Error,
     },
-    /// A task-specific failure (featurisation, evaluation, saving).
-    #[error("{0}")]
-    Task(String),
+    /// A checkpoint's `trainer_state.json` that cannot be resumed from.
+    #[error("{path}: {message}")]
+    BadState { path: PathBuf, message: String },
+    /// A failure of the task being trained (featurisation, evaluation, saving), with its
+    /// source chain intact.
+    #[error(transparent)]
+    Task(Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl TrainError {
+    /// Wrap a task's error.
+    pub fn task(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        TrainError::Task(Box::new(error))
+    }
+
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
         TrainError::Io {
             path: path.to_path_buf(),

@@ -21,9 +21,12 @@
 use st_core::tokenizer::SpecialTokens;
 use st_core::weights::{HfName, NameMap};
 
-use super::Names;
+use serde_json::Value;
+
+use super::{EncoderArchitecture, Names};
+use crate::heads::{HeadTask, SequenceHead, config_f64};
 use crate::config::{EncoderConfig, HfConfig, PositionIds};
-use crate::{EncoderArchitecture, ModelError};
+use crate::ModelError;
 
 /// The ALBERT architecture. `inner_group_num` is needed to name shared layers.
 #[derive(Debug, Clone, Copy)]
@@ -135,5 +138,21 @@ impl EncoderArchitecture for Albert {
         Box::new(Albert {
             inner_group_num: config.inner_group_num,
         })
+    }
+
+    fn hf_class_prefix(&self) -> &'static str {
+        "Albert"
+    }
+
+    fn sequence_head(&self) -> SequenceHead {
+        SequenceHead::Pooled
+    }
+
+    /// ALBERT's classification heads read `classifier_dropout_prob`; its QA head has none.
+    fn head_dropout(&self, task: HeadTask, config: &Value) -> f64 {
+        match task {
+            HeadTask::QuestionAnswering => 0.0,
+            _ => config_f64(config, "classifier_dropout_prob").unwrap_or(0.1),
+        }
     }
 }

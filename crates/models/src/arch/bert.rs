@@ -20,9 +20,10 @@
 use st_core::tokenizer::SpecialTokens;
 use st_core::weights::{HfName, NameMap};
 
-use super::Names;
+use super::{EncoderArchitecture, Names};
+use crate::ModelError;
 use crate::config::{EncoderConfig, HfConfig, PositionIds};
-use crate::{EncoderArchitecture, ModelError};
+use crate::heads::SequenceHead;
 
 /// Which member of the family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,5 +157,23 @@ impl EncoderArchitecture for BertFamily {
 
     fn uses_token_type_ids(&self) -> bool {
         matches!(self.0, Variant::Bert | Variant::Electra)
+    }
+
+    fn hf_class_prefix(&self) -> &'static str {
+        match self.0 {
+            Variant::Bert => "Bert",
+            Variant::Roberta => "Roberta",
+            Variant::XlmRoberta => "XLMRoberta",
+            Variant::Camembert => "Camembert",
+            Variant::Electra => "Electra",
+        }
+    }
+
+    fn sequence_head(&self) -> SequenceHead {
+        match self.0 {
+            Variant::Bert => SequenceHead::Pooled,
+            Variant::Electra => SequenceHead::DenseGelu,
+            Variant::Roberta | Variant::XlmRoberta | Variant::Camembert => SequenceHead::DenseTanh,
+        }
     }
 }

@@ -16,9 +16,12 @@
 use st_core::tokenizer::SpecialTokens;
 use st_core::weights::{HfName, NameMap};
 
-use super::Names;
+use serde_json::Value;
+
+use super::{EncoderArchitecture, Names};
+use crate::ModelError;
 use crate::config::{EncoderConfig, HfConfig, PositionIds};
-use crate::{EncoderArchitecture, ModelError};
+use crate::heads::{HeadTask, SequenceHead, config_f64};
 
 /// The DistilBERT architecture.
 #[derive(Debug, Clone, Copy)]
@@ -96,5 +99,25 @@ impl EncoderArchitecture for DistilBert {
 
     fn uses_token_type_ids(&self) -> bool {
         false
+    }
+
+    fn hf_class_prefix(&self) -> &'static str {
+        "DistilBert"
+    }
+
+    fn sequence_head(&self) -> SequenceHead {
+        SequenceHead::PreClassifierRelu
+    }
+
+    /// DistilBERT names each head's dropout itself: `seq_classif_dropout` (0.2), `dropout`
+    /// before the token classifier, `qa_dropout` before `qa_outputs`.
+    fn head_dropout(&self, task: HeadTask, config: &Value) -> f64 {
+        match task {
+            HeadTask::SequenceClassification => {
+                config_f64(config, "seq_classif_dropout").unwrap_or(0.2)
+            }
+            HeadTask::TokenClassification => config_f64(config, "dropout").unwrap_or(0.1),
+            HeadTask::QuestionAnswering => config_f64(config, "qa_dropout").unwrap_or(0.1),
+        }
     }
 }

@@ -25,6 +25,59 @@ pub mod albert;
 pub mod bert;
 pub mod distilbert;
 
+use serde_json::Value;
+use st_core::tokenizer::SpecialTokens;
+use st_core::weights::NameMap;
+
+use crate::config::{EncoderConfig, HfConfig};
+use crate::heads::{HeadTask, SequenceHead, classifier_dropout};
+use crate::ModelError;
+
+/// An encoder architecture: how it reads its `config.json`, names its parameters, frames its
+/// inputs, and which heads `transformers` puts on it for each task. Register one with
+/// [`crate::register_encoder`] and every task crate can use it.
+pub trait EncoderArchitecture: Send + Sync {
+    /// The Simple Transformers `model_type` (`bert`, `xlmroberta`…).
+    fn model_type(&self) -> &'static str;
+    /// Other names accepted for it (e.g. Hugging Face's `xlm-roberta`).
+    fn aliases(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Read the architecture's `config.json` into an [`EncoderConfig`] (`has_pooler` is set by
+    /// the loader from the checkpoint or the head).
+    fn config(&self, hf: &HfConfig) -> Result<EncoderConfig, ModelError>;
+    /// The Burn-path → Hugging Face-name map for a model of this configuration.
+    fn name_map(&self, config: &EncoderConfig) -> Box<dyn NameMap>;
+    /// The pooler weight's name (relative to the base model) when the architecture can have a
+    /// pooler; the encoder gets one when the checkpoint has this tensor.
+    fn pooler_weight(&self) -> Option<&'static str>;
+    /// The special-token template for tokenizers rebuilt from vocabulary files.
+    fn special_tokens(&self) -> SpecialTokens;
+    /// Whether the model takes segment ids (token types).
+    fn uses_token_type_ids(&self) -> bool {
+        true
+    }
+    /// The stem of its `transformers` class names: `Bert` for `BertForSequenceClassification`.
+    fn hf_class_prefix(&self) -> &'static str;
+    /// The sequence-classification head `transformers` builds on it.
+    fn sequence_head(&self) -> SequenceHead;
+    /// The dropout probability of a task head, read from `config.json` as `transformers`
+    /// reads it for this architecture. By default: `classifier_dropout` ?? `hidden_dropout_prob`
+    /// for classification heads, and none before a question-answering head.
+    fn head_dropout(&self, task: HeadTask, config: &Value) -> f64 {
+        match task {
+            HeadTask::QuestionAnswering => 0.0,
+            _ => classifier_dropout(config),
+        }
+    }
+}
+
+impl std::fmt::Debug for dyn EncoderArchitecture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EncoderArchitecture({})", self.model_type())
+    }
+}
+
 /// Split `layers.N.rest` into `(N, rest)`.
 fn split_layer(path: &str) -> Option<(usize, &str)> {
     let rest = path.strip_prefix("layers.")?;

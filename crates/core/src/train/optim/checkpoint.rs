@@ -42,10 +42,10 @@ impl<B: Backend> GroupedOptimizer<B> {
             ),
         ]);
         safetensors::serialize_to_file(tensors, Some(metadata), path).map_err(|e| {
-            TrainError::Task(format!(
-                "{}: cannot write optimizer state: {e}",
-                path.display()
-            ))
+            TrainError::BadState {
+                path: path.to_path_buf(),
+                message: format!("cannot write optimizer state: {e}"),
+            }
         })
     }
 
@@ -58,10 +58,10 @@ impl<B: Backend> GroupedOptimizer<B> {
         device: &B::Device,
     ) -> Result<(), TrainError> {
         let bad = |message: String| {
-            TrainError::Task(format!(
-                "{}: invalid optimizer state: {message}",
-                path.display()
-            ))
+            TrainError::BadState {
+                path: path.to_path_buf(),
+                message: format!("invalid optimizer state: {message}"),
+            }
         };
         let bytes = std::fs::read(path).map_err(|e| TrainError::io(path, e))?;
         let (_, metadata) =

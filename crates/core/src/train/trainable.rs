@@ -1,4 +1,9 @@
-//! The seam between the shared [`super::trainer`] and a task crate.
+//! The seam between the [`super::Trainer`] and what it trains.
+//!
+//! Task models do not implement this themselves: `st_core::task` adapts any
+//! [`crate::task::TaskModel`] to it, so a task crate writes its featurisation, loss and
+//! metrics once and gets the whole loop. Implement it directly only to train a module that is
+//! not a task model (the trainer's own tests do).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -14,10 +19,10 @@ use crate::weights::NamedParameter;
 /// dict.
 pub type EvalResults = BTreeMap<String, f64>;
 
-/// What a task (classification, NER, QA, …) provides so that the one training loop can train
-/// and evaluate its model. The trainer owns the loop, optimiser, schedule, checkpoints and early
-/// stopping; the task owns featurisation, the forward pass with loss, metrics and saving.
-pub trait Task<B: AutodiffBackend> {
+/// What the one training loop needs from a training run: batches, the loss, evaluation,
+/// Hugging Face parameter names and saving. The trainer owns the loop, optimiser, schedule,
+/// checkpoints and early stopping.
+pub trait Trainable<B: AutodiffBackend> {
     /// The trainable model (encoder + task head).
     type Model: AutodiffModule<B> + Clone;
     /// A batch ready for the forward pass.
@@ -36,6 +41,13 @@ pub trait Task<B: AutodiffBackend> {
 
     /// Whether there is evaluation data (`evaluate_during_training` needs it).
     fn has_eval_data(&self) -> bool;
+
+    /// The names evaluation reports (built-in and user metrics, `eval_loss` included), so that
+    /// an `early_stopping_metric` that will never appear is an error before training starts.
+    /// `None` when the task cannot say in advance.
+    fn metric_names(&self) -> Option<Vec<String>> {
+        None
+    }
 
     /// Evaluate the model on the evaluation data.
     fn evaluate(&mut self, model: &Self::Model) -> Result<EvalResults, TrainError>;
