@@ -254,10 +254,12 @@ fn python3() -> Command {
 }
 
 /// Runs `command` (`what` names it in errors), returning its stdout; `show` lets its output
-/// through to the terminal.
+/// through to our stderr (stdout stays clean for `cargo xtask minilm`, which prints a path).
 fn run(command: &mut Command, what: &str, show: bool) -> Result<String, String> {
     if show {
-        command.stdout(Stdio::inherit()).stderr(Stdio::inherit());
+        command
+            .stdout(Stdio::from(std::io::stderr()))
+            .stderr(Stdio::inherit());
     }
     let output = command.output().map_err(|e| {
         format!("cannot start python3 ({e}); install Python 3 with pip, or pass --model DIR")

