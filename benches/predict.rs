@@ -7,6 +7,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use st_benches::{MINILM_L6, random_model_dir};
 use st_classification::{ClassificationArgs, ClassificationModel, ClassificationOptions};
 use st_core::args::ModelArgs;
+use st_core::task::TaskModel;
 
 fn predict_latency(c: &mut Criterion) {
     let dir = std::env::var("ST_MINILM_DIR")
@@ -14,13 +15,13 @@ fn predict_latency(c: &mut Criterion) {
         .unwrap_or_else(|_| random_model_dir(MINILM_L6).expect("random MiniLM-sized model"));
     let options = ClassificationOptions {
         num_labels: Some(2),
-        args: ClassificationArgs {
+        args: Some(ClassificationArgs {
             model: ModelArgs {
                 silent: true,
                 ..Default::default()
             },
             ..Default::default()
-        },
+        }),
         ..Default::default()
     };
     let model = ClassificationModel::new("bert", dir.to_str().unwrap(), options).unwrap();

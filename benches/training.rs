@@ -8,7 +8,7 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Int, Tensor};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use st_benches::{BERT_BASE, MINILM_L6};
-use st_classification::{ClassificationHead, ClassifierNames, HeadKind, SequenceClassifier};
+use st_classification::{ClassificationHead, SequenceClassifier};
 use st_core::args::ModelArgs;
 use st_core::backend::DefaultBackend;
 use st_core::train::groups::{GroupDefaults, parameter_groups};
@@ -17,7 +17,7 @@ use st_core::train::optim::{
 };
 use st_core::weights::named_parameters;
 use st_models::loss::cross_entropy;
-use st_models::{Encoder, EncoderInput, lookup};
+use st_models::{Encoder, EncoderInput, SequenceHead, TaskNames, encoder_architecture};
 
 type AB = Autodiff<DefaultBackend>;
 
@@ -28,16 +28,23 @@ fn training_step(c: &mut Criterion) {
     let args = ModelArgs::default();
     for size in [MINILM_L6, BERT_BASE] {
         let config = size.config();
-        let names = ClassifierNames {
-            encoder: lookup("bert").unwrap().name_map(&config),
-            kind: HeadKind::Pooled,
+        let names = TaskNames {
+            encoder: encoder_architecture("bert").unwrap().name_map(&config),
+            head: Box::new(SequenceHead::Pooled),
         };
         let mut group = c.benchmark_group(format!("{} training step, seq 128", size.name));
         group.sample_size(10);
         for batch in [1usize, 8, 32] {
             let mut model = Some(SequenceClassifier::<AB> {
                 encoder: Encoder::new(&config, &device),
-                head: ClassificationHead::new(HeadKind::Pooled, size.hidden, 2, 0.1, 0.02, &device),
+                head: ClassificationHead::new(
+                    SequenceHead::Pooled,
+                    size.hidden,
+                    2,
+                    0.1,
+                    0.02,
+                    &device,
+                ),
             });
             let params = named_parameters(model.as_ref().unwrap(), &names, true);
             let defaults = GroupDefaults {

@@ -17,6 +17,7 @@ use common::{Setup, train_and_eval};
 use st_classification::{ClassificationArgs, ClassificationModel, ClassificationOptions, softmax};
 use st_core::args::ModelArgs;
 use st_core::metrics::Metrics;
+use st_core::task::TaskModel;
 
 fn main() -> Result<(), common::Error> {
     let setup = Setup::new("quickstart")?;
@@ -29,7 +30,7 @@ fn main() -> Result<(), common::Error> {
         ..Default::default()
     };
     let options = ClassificationOptions {
-        args,
+        args: Some(args),
         ..Default::default()
     };
 

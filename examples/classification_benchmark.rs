@@ -27,6 +27,7 @@ use st_classification::files::read_examples;
 use st_classification::{ClassificationArgs, ClassificationModel, ClassificationOptions};
 use st_core::args::ModelArgs;
 use st_core::metrics::Metrics;
+use st_core::task::TaskModel;
 
 /// `--name value` pairs from the command line.
 fn flags() -> Result<BTreeMap<String, String>, String> {
@@ -112,7 +113,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let options = ClassificationOptions {
         num_labels: Some(2),
-        args,
+        args: Some(args),
         ..Default::default()
     };
 

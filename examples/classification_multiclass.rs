@@ -12,6 +12,7 @@ use st_classification::{
     ClassificationArgs, ClassificationModel, ClassificationOptions, Label, softmax,
 };
 use st_core::metrics::{Metric, Metrics};
+use st_core::task::TaskModel;
 
 fn main() -> Result<(), common::Error> {
     let setup = Setup::new("multiclass")?;
@@ -23,7 +24,7 @@ fn main() -> Result<(), common::Error> {
         ..Default::default()
     };
     let options = ClassificationOptions {
-        args,
+        args: Some(args),
         ..Default::default()
     };
     let (train, eval) = train_and_eval("vader/multiclass", false)?;

@@ -16,14 +16,15 @@ mod common;
 use common::{Setup, train_and_eval};
 use st_classification::{ClassificationArgs, ClassificationModel, ClassificationOptions, softmax};
 use st_core::metrics::Metrics;
+use st_core::task::TaskModel;
 
 fn main() -> Result<(), common::Error> {
     let setup = Setup::new("pairs")?;
     let options = ClassificationOptions {
-        args: ClassificationArgs {
+        args: Some(ClassificationArgs {
             model: setup.args(3),
             ..Default::default()
-        },
+        }),
         ..Default::default()
     };
     let (train, eval) = train_and_eval("vader/pairs", false)?;

@@ -10,6 +10,7 @@ mod common;
 use common::{Setup, train_and_eval};
 use st_classification::{ClassificationArgs, ClassificationModel, ClassificationOptions};
 use st_core::metrics::{Metric, Metrics, pearson};
+use st_core::task::TaskModel;
 
 fn main() -> Result<(), common::Error> {
     let setup = Setup::new("regression")?;
@@ -20,7 +21,7 @@ fn main() -> Result<(), common::Error> {
     };
     let options = ClassificationOptions {
         num_labels: Some(1),
-        args,
+        args: Some(args),
         ..Default::default()
     };
     // `true`: labels are numbers, not class names.

@@ -15,19 +15,20 @@ use st_classification::{
     MultiLabelClassificationModel, MultiLabelOptions, Threshold,
 };
 use st_core::metrics::Metrics;
+use st_core::task::TaskModel;
 
 fn main() -> Result<(), common::Error> {
     let setup = Setup::new("multilabel")?;
     let options = MultiLabelOptions {
         num_labels: Some(2),
-        args: MultiLabelClassificationArgs {
+        args: Some(MultiLabelClassificationArgs {
             classification: ClassificationArgs {
                 model: setup.args(3),
                 ..MultiLabelClassificationArgs::default().classification
             },
             // One threshold per label: call "intense" only when the model is fairly sure.
             threshold: Threshold::PerLabel(vec![0.5, 0.6]),
-        },
+        }),
         ..Default::default()
     };
     let dir = data("vader/multilabel");

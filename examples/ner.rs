@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use common::{Error, Setup, repo};
 use st_core::metrics::Metrics;
+use st_core::task::TaskModel;
 use st_ner::{NerArgs, NerModel, NerOptions, read_conll};
 
 fn flag<T: std::str::FromStr>(name: &str) -> Option<T> {
@@ -45,7 +46,7 @@ fn main() -> Result<(), Error> {
     args.model.learning_rate = flag("--lr").unwrap_or(if setup.small { 1e-3 } else { 1e-4 });
     args.classification_report = true;
     let options = NerOptions {
-        args,
+        args: Some(args),
         ..Default::default()
     };
     let mut model = NerModel::new("bert", &setup.model_dir, options)?;
@@ -65,7 +66,7 @@ fn main() -> Result<(), Error> {
     println!(
         "trained {} steps in {train_seconds:.1} s ({:.1} sentences/s), training loss {:.4}",
         output.global_step,
-        train.len() as f64 * model.args.model.num_train_epochs as f64 / train_seconds,
+        train.len() as f64 * model.args().model.num_train_epochs as f64 / train_seconds,
         output.training_loss
     );
 

@@ -14,6 +14,7 @@ mod common;
 use std::time::Instant;
 
 use common::{Error, Setup, repo};
+use st_core::task::TaskModel;
 use st_qa::{Context, QaArgs, QaMetrics, QaOptions, QuestionAnsweringModel, read_squad};
 
 fn flag<T: std::str::FromStr>(name: &str) -> Option<T> {
@@ -53,7 +54,7 @@ fn main() -> Result<(), Error> {
     args.max_answer_length = 30;
     args.model.learning_rate = flag("--lr").unwrap_or(if setup.small { 1e-3 } else { 1e-4 });
     let options = QaOptions {
-        args,
+        args: Some(args),
         ..Default::default()
     };
     let mut model = QuestionAnsweringModel::new("bert", &setup.model_dir, options)?;
@@ -72,7 +73,7 @@ fn main() -> Result<(), Error> {
     println!(
         "trained {} steps in {train_seconds:.1} s ({:.1} questions/s), training loss {:.4}",
         output.global_step,
-        n_train as f64 * model.args.model.num_train_epochs as f64 / train_seconds,
+        n_train as f64 * model.args().model.num_train_epochs as f64 / train_seconds,
         output.training_loss
     );
 
@@ -105,7 +106,7 @@ fn main() -> Result<(), Error> {
             ("organisation", "Which organisation is mentioned first?"),
         ],
     )];
-    let (answers, probabilities) = model.predict(&to_predict, Some(3))?;
+    let (answers, probabilities) = model.predict_n_best(&to_predict, 3)?;
     for (a, p) in answers.iter().zip(&probabilities) {
         let shown: Vec<String> = a
             .answer
@@ -117,7 +118,7 @@ fn main() -> Result<(), Error> {
     }
     println!(
         "predictions written to {}/predictions_test.json",
-        model.args.model.output_dir
+        model.args().model.output_dir
     );
     Ok(())
 }

@@ -38,7 +38,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .unwrap_or("single_label_classification")
             .to_string(),
     };
-    save_classifier(&loaded, &labels, source, Path::new(output))?;
-    println!("saved {model_type} classifier to {output}");
+    let output = Path::new(output);
+    std::fs::create_dir_all(output)?;
+    save_classifier(&loaded.model, &loaded.spec, &labels, output)?;
+    st_core::tokenizer::copy_tokenizer_files(source, output)?;
+    println!("saved {model_type} classifier to {}", output.display());
     Ok(())
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use st_core::args::{Args, ModelArgs};
+use st_core::args::{Args, ArgsError, ModelArgs, TaskArgs};
 
 use crate::data::Label;
 
@@ -71,6 +71,75 @@ impl Default for ClassificationArgs {
 
 impl Args for ClassificationArgs {}
 
+fn unsupported(key: &str, reason: &str) -> ArgsError {
+    ArgsError::Unsupported {
+        key: key.into(),
+        reason: reason.into(),
+    }
+}
+
+impl TaskArgs for ClassificationArgs {
+    fn model(&self) -> &ModelArgs {
+        &self.model
+    }
+
+    fn model_mut(&mut self) -> &mut ModelArgs {
+        &mut self.model
+    }
+
+    fn check_task(&self) -> Result<(), ArgsError> {
+        if self.onnx {
+            return Err(unsupported(
+                "onnx",
+                "ONNX export and onnxruntime inference are Python's; models run natively \
+                 here from safetensors (load the directory the ONNX model was converted from)",
+            ));
+        }
+        if self.as_reranker {
+            return Err(unsupported(
+                "as_reranker",
+                "reranking (rerank, qrels, pytrec_eval metrics) is not implemented",
+            ));
+        }
+        if self.tourney_mode {
+            return Err(unsupported(
+                "tourney_mode",
+                "it is a mode of as_reranker's rerank, which is not implemented",
+            ));
+        }
+        if self.pairwise_reranking_format != ClassificationArgs::default().pairwise_reranking_format
+        {
+            return Err(unsupported(
+                "pairwise_reranking_format",
+                "it is a setting of as_reranker's rerank, which is not implemented",
+            ));
+        }
+        if !(self.stride.is_finite() && self.stride > 0.0) {
+            return Err(ArgsError::InvalidValue {
+                key: "stride".into(),
+                reason: format!(
+                    "must be a fraction of max_seq_length (0 < stride < 1) or a number of \
+                     tokens, found {}",
+                    self.stride
+                ),
+            });
+        }
+        if self.batch_chunk_size == Some(0) {
+            return Err(ArgsError::InvalidValue {
+                key: "batch_chunk_size".into(),
+                reason: "must be a positive number of examples, or null".into(),
+            });
+        }
+        if self.lazy_loading && self.lazy_delimiter.is_empty() {
+            return Err(ArgsError::InvalidValue {
+                key: "lazy_delimiter".into(),
+                reason: "must not be empty with lazy_loading".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
 /// A decision threshold for multi-label predictions: one for all labels or one per label.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -102,3 +171,72 @@ impl Default for MultiLabelClassificationArgs {
 }
 
 impl Args for MultiLabelClassificationArgs {}
+
+impl TaskArgs for MultiLabelClassificationArgs {
+    fn model(&self) -> &ModelArgs {
+        &self.classification.model
+    }
+
+    fn model_mut(&mut self) -> &mut ModelArgs {
+        &mut self.classification.model
+    }
+
+    fn check_task(&self) -> Result<(), ArgsError> {
+        let unsupported_with = |key: &str, why: &str| {
+            Err(ArgsError::Unsupported {
+                key: key.into(),
+                reason: format!("{why} with multi-label classification (as in Python)"),
+            })
+        };
+        if self.classification.lazy_loading {
+            return unsupported_with("lazy_loading", "not available");
+        }
+        if self.classification.sliding_window {
+            return unsupported_with("sliding_window", "not available");
+        }
+        if self.classification.model.loss_type.is_some() {
+            return unsupported_with(
+                "loss_type",
+                "focal, dice and tversky take one class per example; they are not available",
+            );
+        }
+        self.classification.check_task()
+    }
+}
+
+/// What [`crate::ClassificationModel`] needs of its arguments: the classification ones, and
+/// for multi-label classification the decision threshold.
+pub trait ClassifierArgs: TaskArgs + Send + Sync {
+    fn classification(&self) -> &ClassificationArgs;
+    fn classification_mut(&mut self) -> &mut ClassificationArgs;
+    /// `Some` for multi-label classification.
+    fn threshold(&self) -> Option<&Threshold>;
+}
+
+impl ClassifierArgs for ClassificationArgs {
+    fn classification(&self) -> &ClassificationArgs {
+        self
+    }
+
+    fn classification_mut(&mut self) -> &mut ClassificationArgs {
+        self
+    }
+
+    fn threshold(&self) -> Option<&Threshold> {
+        None
+    }
+}
+
+impl ClassifierArgs for MultiLabelClassificationArgs {
+    fn classification(&self) -> &ClassificationArgs {
+        &self.classification
+    }
+
+    fn classification_mut(&mut self) -> &mut ClassificationArgs {
+        &mut self.classification
+    }
+
+    fn threshold(&self) -> Option<&Threshold> {
+        Some(&self.threshold)
+    }
+}

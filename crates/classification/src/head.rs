@@ -1,4 +1,6 @@
-//! Sequence-classification heads, each equal to its `transformers` counterpart:
+//! Sequence-classification heads, each equal to its `transformers` counterpart. Which one an
+//! encoder gets, and its dropout key, is the architecture's to say
+//! ([`st_models::EncoderArchitecture::sequence_head`], `head_dropout`); the built-ins:
 //!
 //! | model types | head (transformers) | forward | dropout key |
 //! |---|---|---|---|
@@ -8,71 +10,14 @@
 //! | distilbert | `DistilBertForSequenceClassification` | h[0] → `pre_classifier` → relu → dropout → `classifier` | `seq_classif_dropout` |
 //!
 //! The Burn module has the same two optional pieces for all of them (`dense`, `out_proj`);
-//! [`HeadKind`] says how they are wired and named.
+//! [`SequenceHead`] says how they are wired and named.
 
-use burn::module::{Module, Param};
-use burn::nn::{Initializer, Linear, LinearConfig};
+use burn::module::Module;
+use burn::nn::Linear;
 use burn::tensor::activation::relu;
 use burn::tensor::{Tensor, backend::Backend};
-use serde_json::Value;
-use st_models::layers::activate;
-use st_models::{Activation, Dropout, EncoderOutput};
-
-/// How a classification head is wired, per architecture.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HeadKind {
-    /// BERT, ALBERT: a linear layer on the pooler output.
-    Pooled,
-    /// RoBERTa family: dense + tanh on the first token, then the projection.
-    DenseTanh,
-    /// ELECTRA: dense + GELU on the first token, then the projection.
-    DenseGelu,
-    /// DistilBERT: `pre_classifier` + ReLU on the first token, then `classifier`.
-    PreClassifierRelu,
-}
-
-impl HeadKind {
-    /// The head of a Simple Transformers `model_type`.
-    pub fn for_model_type(model_type: &str) -> Self {
-        match model_type {
-            "roberta" | "xlmroberta" | "xlm-roberta" | "camembert" => Self::DenseTanh,
-            "electra" => Self::DenseGelu,
-            "distilbert" => Self::PreClassifierRelu,
-            _ => Self::Pooled,
-        }
-    }
-
-    /// Whether the encoder needs its pooler.
-    pub fn uses_pooler(self) -> bool {
-        self == Self::Pooled
-    }
-
-    /// The dropout probability `transformers` uses for this head, from `config.json`.
-    pub fn dropout(self, config: &Value, model_type: &str) -> f64 {
-        let get = |key: &str| config.get(key).and_then(Value::as_f64);
-        match (self, model_type) {
-            (Self::PreClassifierRelu, _) => get("seq_classif_dropout").unwrap_or(0.2),
-            (_, "albert") => get("classifier_dropout_prob").unwrap_or(0.1),
-            _ => get("classifier_dropout")
-                .or_else(|| get("hidden_dropout_prob"))
-                .unwrap_or(0.1),
-        }
-    }
-
-    /// The Hugging Face name of a head parameter, given its path inside the head
-    /// (`dense.weight`, `out_proj.bias`…).
-    pub fn hf_name(self, path: &str) -> String {
-        let (part, param) = path.split_once('.').unwrap_or((path, ""));
-        match (self, part) {
-            (Self::Pooled, _) | (Self::PreClassifierRelu, "out_proj") => {
-                format!("classifier.{param}")
-            }
-            (Self::PreClassifierRelu, _) => format!("pre_classifier.{param}"),
-            (_, "dense") => format!("classifier.dense.{param}"),
-            _ => format!("classifier.out_proj.{param}"),
-        }
-    }
-}
+use st_models::layers::{activate, hf_linear};
+use st_models::{Activation, Dropout, EncoderOutput, Head, HeadNames, SequenceHead};
 
 /// A sequence-classification head.
 #[derive(Module, Debug)]
@@ -83,23 +28,25 @@ pub struct ClassificationHead<B: Backend> {
     pub out_proj: Linear<B>,
     pub dropout: Dropout,
     #[module(skip)]
-    pub kind: HeadKind,
+    pub kind: SequenceHead,
 }
 
-/// A linear layer initialised as `transformers` initialises new heads: N(0, std) weights, zero
-/// bias.
-fn hf_linear<B: Backend>(d_in: usize, d_out: usize, std: f64, device: &B::Device) -> Linear<B> {
-    let mut linear = LinearConfig::new(d_in, d_out)
-        .with_initializer(Initializer::Normal { mean: 0.0, std })
-        .init(device);
-    linear.bias = Some(Param::from_tensor(Tensor::zeros([d_out], device)));
-    linear
+impl<B: Backend> Head<B> for ClassificationHead<B> {
+    type Output = Tensor<B, 2>;
+
+    fn forward(&self, encoded: EncoderOutput<B>) -> Tensor<B, 2> {
+        ClassificationHead::forward(self, encoded)
+    }
+
+    fn names(&self) -> Box<dyn HeadNames> {
+        Box::new(self.kind)
+    }
 }
 
 impl<B: Backend> ClassificationHead<B> {
     /// A freshly initialised head.
     pub fn new(
-        kind: HeadKind,
+        kind: SequenceHead,
         hidden_size: usize,
         num_labels: usize,
         dropout: f64,
@@ -107,7 +54,7 @@ impl<B: Backend> ClassificationHead<B> {
         device: &B::Device,
     ) -> Self {
         Self {
-            dense: (kind != HeadKind::Pooled)
+            dense: (kind != SequenceHead::Pooled)
                 .then(|| hf_linear(hidden_size, hidden_size, initializer_range, device)),
             out_proj: hf_linear(hidden_size, num_labels, initializer_range, device),
             dropout: Dropout::new(dropout),
@@ -126,15 +73,15 @@ impl<B: Backend> ClassificationHead<B> {
                 .reshape([batch, width])
         };
         let x = match (self.kind, &self.dense) {
-            (HeadKind::Pooled, _) | (_, None) => self
+            (SequenceHead::Pooled, _) | (_, None) => self
                 .dropout
                 .forward(encoded.pooler_output.clone().unwrap_or_else(first_token)),
-            (HeadKind::PreClassifierRelu, Some(dense)) => {
+            (SequenceHead::PreClassifierRelu, Some(dense)) => {
                 self.dropout.forward(relu(dense.forward(first_token())))
             }
             (kind, Some(dense)) => {
                 let hidden = dense.forward(self.dropout.forward(first_token()));
-                let hidden = if kind == HeadKind::DenseTanh {
+                let hidden = if kind == SequenceHead::DenseTanh {
                     hidden.tanh()
                 } else {
                     activate(Activation::Gelu, hidden)

@@ -3,9 +3,9 @@
 //! `*ForSequenceClassification` for every BERT-family encoder, and their losses.
 //!
 //! ```no_run
-//! use st_classification::{ClassificationModel, Example};
+//! use st_classification::{ClassificationModel, ClassificationOptions, Example, TaskModel};
 //! use st_core::metrics::Metrics;
-//! let mut model = ClassificationModel::new("bert", "path/to/model", Default::default())?;
+//! let mut model = ClassificationModel::new("bert", "path/to/model", ClassificationOptions::default())?;
 //! let train = [Example::new("great film", 1), Example::new("dull plot", 0)];
 //! model.train_model(&train, None, Metrics::new())?;
 //! let (result, outputs, wrong) = model.eval_model(&train, &Metrics::new())?;
@@ -30,19 +30,20 @@ pub mod model;
 pub mod multi_label;
 pub mod window;
 
-pub use args::{ClassificationArgs, MultiLabelClassificationArgs, Threshold};
+pub use args::{ClassificationArgs, ClassifierArgs, MultiLabelClassificationArgs, Threshold};
 pub use classification_model::{
-    ClassificationError, ClassificationModel, ClassificationOptions, EvalOutput, Predictions,
-    softmax,
+    ClassificationError, ClassificationModel, ClassificationOptions, ClassifierOptions, EvalOutput,
+    Predictions, softmax,
 };
 pub use data::{Example, Label};
 pub use files::{
     DataError, FileFormat, Loaded, RowProblem, check_labels, load_examples, read_examples,
     read_multilabel_examples, read_texts,
 };
-pub use head::{ClassificationHead, HeadKind};
+pub use head::ClassificationHead;
 pub use model::{
-    ClassifierNames, LabelConfig, LoadedClassifier, SequenceClassifier, architecture_name,
-    classifier_config, config_num_labels, load_classifier, save_classifier,
+    LabelConfig, LoadedClassifier, SequenceClassifier, build_classifier, config_num_labels,
+    load_classifier, save_classifier,
 };
 pub use multi_label::{MultiLabelClassificationModel, MultiLabelOptions};
+pub use st_core::task::TaskModel;

@@ -6,6 +6,7 @@ use st_classification::{
 };
 use st_core::args::ModelArgs;
 use st_core::metrics::{Metric, Metrics};
+use st_core::task::TaskModel;
 
 mod common;
 
@@ -49,6 +50,9 @@ fn args(output: &std::path::Path) -> ClassificationArgs {
             manual_seed: Some(1),
             silent: true,
             save_model_every_epoch: false,
+            // eval_model writes eval_results.txt into output_dir, so training after an
+            // evaluation needs this, as in Python.
+            overwrite_output_dir: true,
             ..Default::default()
         },
         ..Default::default()
@@ -57,7 +61,7 @@ fn args(output: &std::path::Path) -> ClassificationArgs {
 
 fn model(args: ClassificationArgs, num_labels: Option<usize>) -> ClassificationModel {
     let options = ClassificationOptions {
-        args,
+        args: Some(args),
         num_labels,
         ..Default::default()
     };
@@ -111,10 +115,15 @@ fn binary_training_learns_and_reports_python_keys() {
     let saved = tmp.path().join("outputs");
     assert!(saved.join("model_args.json").is_file());
     assert!(saved.join("config.json").is_file());
-    let reloaded =
-        ClassificationModel::new("bert", saved.to_str().unwrap(), Default::default()).unwrap();
+    let reloaded = ClassificationModel::new(
+        "bert",
+        saved.to_str().unwrap(),
+        ClassificationOptions::default(),
+    )
+    .unwrap();
     assert_eq!(
-        reloaded.args.model.num_train_epochs, 15,
+        reloaded.args().model.num_train_epochs,
+        15,
         "model_args.json loaded back"
     );
     let (again, raw_again) = reloaded.predict(&["good fun", "a film"]).unwrap();
@@ -179,7 +188,7 @@ fn sentence_pairs_and_class_weights_train() {
     let mut settings = args(tmp.path());
     settings.model.num_train_epochs = 2;
     let options = ClassificationOptions {
-        args: settings,
+        args: Some(settings),
         weight: Some(vec![1.0, 3.0]),
         ..Default::default()
     };
@@ -238,7 +247,7 @@ fn bad_labels_and_settings_are_clear_errors() {
     let mut listed = args(tmp.path());
     listed.labels_list = vec!["a".into(), "b".into()];
     let options = ClassificationOptions {
-        args: listed,
+        args: Some(listed),
         num_labels: Some(3),
         ..Default::default()
     };
@@ -246,7 +255,7 @@ fn bad_labels_and_settings_are_clear_errors() {
     assert!(err.to_string().contains("labels_list has 2"), "{err}");
 
     let options = ClassificationOptions {
-        args: args(tmp.path()),
+        args: Some(args(tmp.path())),
         weight: Some(vec![1.0]),
         ..Default::default()
     };
@@ -256,7 +265,7 @@ fn bad_labels_and_settings_are_clear_errors() {
     let mut reranker = args(tmp.path());
     reranker.as_reranker = true;
     let options = ClassificationOptions {
-        args: reranker,
+        args: Some(reranker),
         ..Default::default()
     };
     let err = ClassificationModel::new("bert", &tiny_bert(), options).unwrap_err();
@@ -456,7 +465,7 @@ fn sliding_window_covers_long_texts() {
         "bert",
         &tiny_bert(),
         ClassificationOptions {
-            args: regression,
+            args: Some(regression),
             num_labels: Some(1),
             ..Default::default()
         },

@@ -149,7 +149,8 @@ fn save_and_reload_round_trip() {
             labels: vec!["negative".into(), "neutral".into(), "positive".into()],
             problem_type: "single_label_classification".into(),
         };
-        save_classifier(&loaded, &labels, &fixture_dir(fixture), tmp.path()).unwrap();
+        save_classifier(&loaded.model, &loaded.spec, &labels, tmp.path()).unwrap();
+        st_core::tokenizer::copy_tokenizer_files(&fixture_dir(fixture), tmp.path()).unwrap();
         let reloaded =
             load_classifier::<Inner>(model_type, tmp.path(), 3, false, &Default::default())
                 .unwrap();
@@ -167,7 +168,7 @@ fn save_and_reload_round_trip() {
                 .forward(encoder_input(&reference["batch"], &device)),
         );
         assert_eq!(a, b, "{fixture}");
-        let config = &reloaded.config;
+        let config = &reloaded.spec.hf_config;
         assert_eq!(config["id2label"]["2"], "positive");
         assert_eq!(config["label2id"]["neutral"], 1);
         assert_eq!(config["problem_type"], "single_label_classification");

@@ -6,6 +6,7 @@ use st_classification::{
     Threshold,
 };
 use st_core::metrics::Metrics;
+use st_core::task::TaskModel;
 
 mod common;
 
@@ -40,9 +41,11 @@ fn options(dir: &std::path::Path, epochs: usize) -> MultiLabelOptions {
     m.manual_seed = Some(5);
     m.silent = true;
     m.save_model_every_epoch = false;
+    // eval_model writes eval_results.txt into output_dir (as Python), and training follows.
+    m.overwrite_output_dir = true;
     MultiLabelOptions {
         num_labels: Some(3),
-        args,
+        args: Some(args),
         ..Default::default()
     }
 }
@@ -84,8 +87,13 @@ fn learns_reports_lrap_and_round_trips() {
         serde_json::from_str(&std::fs::read_to_string(saved.join("config.json")).unwrap()).unwrap();
     assert_eq!(config["problem_type"], "multi_label_classification");
     let mut reload = options(tmp.path(), 1);
-    reload.args.classification.model.output_dir =
-        tmp.path().join("other").to_string_lossy().into_owned();
+    reload
+        .args
+        .as_mut()
+        .unwrap()
+        .classification
+        .model
+        .output_dir = tmp.path().join("other").to_string_lossy().into_owned();
     let reloaded =
         MultiLabelClassificationModel::new("bert", saved.to_str().unwrap(), reload).unwrap();
     let (again, _) = reloaded.predict(&["good fun", "that film"]).unwrap();
@@ -97,7 +105,7 @@ fn per_label_thresholds_and_pos_weight() {
     let _rng = rng_lock();
     let tmp = tempfile::tempdir().unwrap();
     let mut opts = options(tmp.path(), 1);
-    opts.args.threshold = Threshold::PerLabel(vec![0.0, 1.01, 0.5]);
+    opts.args.as_mut().unwrap().threshold = Threshold::PerLabel(vec![0.0, 1.01, 0.5]);
     opts.pos_weight = Some(vec![1.0, 2.0, 0.5]);
     let mut model = MultiLabelClassificationModel::new("bert", &tiny_bert(), opts).unwrap();
     model
@@ -111,7 +119,7 @@ fn per_label_thresholds_and_pos_weight() {
     assert_eq!(hot[1], 0, "threshold above 1 never fires");
 
     let mut wrong = options(tmp.path(), 1);
-    wrong.args.threshold = Threshold::PerLabel(vec![0.5, 0.5]);
+    wrong.args.as_mut().unwrap().threshold = Threshold::PerLabel(vec![0.5, 0.5]);
     let err = MultiLabelClassificationModel::new("bert", &tiny_bert(), wrong).unwrap_err();
     assert!(err.to_string().contains("threshold has 2 values"), "{err}");
 }

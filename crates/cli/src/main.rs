@@ -6,91 +6,58 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-mod classification;
-mod ner;
-mod qa;
-use st_core::args::{Args, ModelArgs};
-use st_core::backend::DeviceRequest;
+mod task;
+mod tasks;
+
+use st_classification::{ClassificationModel, MultiLabelClassificationModel};
+use st_ner::NerModel;
+use st_qa::QuestionAnsweringModel;
 use st_representation::{CombineStrategy, RepresentationModel, RepresentationOptions};
+use task::TaskCommand;
+use tasks::{ClassificationFlags, NerFlags, NoFlags, QaPredictFlags};
 
 #[derive(Parser)]
-#[command(name = "st", version, about = "Simple Transformers in Rust")]
+#[command(
+    name = "st",
+    version,
+    about = "Simple Transformers in Rust: train, evaluate and predict with transformer models"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
-/// Arguments shared by every command that builds a model.
-#[derive(clap::Args)]
-struct ModelFlags {
-    /// Architecture: bert, roberta, distilbert, electra, xlmroberta, camembert, albert.
-    #[arg(long)]
-    model_type: String,
-    /// A local model directory or a Hugging Face hub id.
-    #[arg(long)]
-    model_name: String,
-    /// Model arguments as a JSON object, e.g. '{"max_seq_length": 64}'.
-    #[arg(long)]
-    args: Option<String>,
-    /// A JSON file of model arguments.
-    #[arg(long)]
-    args_file: Option<std::path::PathBuf>,
-    /// Run on CUDA (error if this build or machine has none).
-    #[arg(long)]
-    use_cuda: bool,
-    /// CUDA device index; -1 for the default device.
-    #[arg(long, default_value_t = -1, allow_negative_numbers = true)]
-    cuda_device: i64,
-}
-
-impl ModelFlags {
-    fn model_args(&self) -> Result<ModelArgs, Box<dyn std::error::Error>> {
-        let mut args = ModelArgs::default();
-        if let Some(path) = &self.args_file {
-            args = ModelArgs::from_json_file(path)?;
-        }
-        if let Some(json) = &self.args {
-            let value: serde_json::Value =
-                serde_json::from_str(json).map_err(|e| format!("--args is not valid JSON: {e}"))?;
-            args.update_from_json(&value)?;
-        }
-        Ok(args)
-    }
-
-    fn device(&self) -> DeviceRequest {
-        DeviceRequest {
-            use_cuda: self.use_cuda,
-            cuda_device: self.cuda_device,
-        }
-    }
-}
-
 #[derive(Subcommand)]
 enum Command {
     /// Sequence classification (Simple Transformers' ClassificationModel).
+    ///
+    /// Data: CSV, TSV or JSONL with text (or text_a, text_b) and labels columns.
     Classification {
         #[command(subcommand)]
-        command: classification::Command,
+        command: TaskCommand<ClassificationFlags, NoFlags>,
     },
     /// Multi-label classification (MultiLabelClassificationModel): labels are multi-hot lists.
     Multilabel {
         #[command(subcommand)]
-        command: classification::Command,
+        command: TaskCommand<ClassificationFlags, NoFlags>,
     },
     /// Named-entity recognition (NERModel): CoNLL files in, tagged words out.
     Ner {
         #[command(subcommand)]
-        command: ner::Command,
+        command: TaskCommand<NerFlags, NoFlags>,
     },
     /// Extractive question answering (QuestionAnsweringModel): SQuAD-style JSON in, answers out.
     Qa {
         #[command(subcommand)]
-        command: qa::Command,
+        command: TaskCommand<NoFlags, QaPredictFlags>,
     },
     /// Embed texts with a pretrained encoder (Simple Transformers' RepresentationModel).
     Encode {
+        /// A local model directory or a Hugging Face hub id.
+        #[arg(long)]
+        model_name: String,
         #[command(flatten)]
-        model: ModelFlags,
+        common: task::Common,
         /// A text to encode; repeat for several.
         #[arg(long = "text", required = true)]
         texts: Vec<String>,
@@ -122,28 +89,25 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
-        Command::Classification { command } => {
-            classification::run(command, classification::Kind::SingleLabel)
-        }
-        Command::Multilabel { command } => {
-            classification::run(command, classification::Kind::MultiLabel)
-        }
-        Command::Ner { command } => ner::run(command),
-        Command::Qa { command } => qa::run(command),
+        Command::Classification { command } => task::run::<ClassificationModel>(command),
+        Command::Multilabel { command } => task::run::<MultiLabelClassificationModel>(command),
+        Command::Ner { command } => task::run::<NerModel>(command),
+        Command::Qa { command } => task::run::<QuestionAnsweringModel>(command),
         Command::Encode {
-            model,
+            model_name,
+            common,
             texts,
             combine_strategy,
             batch_size,
         } => {
             let strategy: CombineStrategy = combine_strategy.parse()?;
             let options = RepresentationOptions {
-                args: model.model_args()?,
-                device: model.device(),
+                overrides: Some(common.overrides(&[])?),
+                device: common.device(),
                 ..Default::default()
             };
-            let mut encoder =
-                RepresentationModel::new(&model.model_type, &model.model_name, options)?;
+            let model_type = common.model_type(&model_name)?;
+            let mut encoder = RepresentationModel::new(&model_type, &model_name, options)?;
             encoder.batch_size = batch_size;
             let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
             let encoded = encoder.encode_sentences(&refs, strategy)?;

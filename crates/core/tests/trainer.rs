@@ -15,7 +15,7 @@ use burn::tensor::{ElementConversion, Tensor};
 use st_core::args::{CustomParameterGroup, ModelArgs};
 use st_core::backend::DefaultBackend;
 use st_core::metrics::{Metric, Metrics};
-use st_core::train::{EvalResults, Task, TrainError, TrainOptions, train};
+use st_core::train::{EvalResults, TrainError, Trainable, Trainer};
 use st_core::weights::{
     Checkpoint, HfName, NameMap, NamedParameter, load_into, named_parameters, save_safetensors,
 };
@@ -129,7 +129,7 @@ impl RegressionTask {
     }
 }
 
-impl Task<AB> for RegressionTask {
+impl Trainable<AB> for RegressionTask {
     type Model = Regressor<AB>;
     type Batch = (Tensor<AB, 2>, Tensor<AB, 2>);
 
@@ -175,7 +175,7 @@ impl Task<AB> for RegressionTask {
 
     fn save(&self, model: &Self::Model, dir: &Path) -> Result<(), TrainError> {
         save_safetensors(model, &Names, false, &dir.join("model.safetensors"))
-            .map_err(|e| TrainError::Task(e.to_string()))
+            .map_err(TrainError::task)
     }
 }
 
@@ -216,7 +216,7 @@ fn run(
     let device = Default::default();
     AB::seed(&device, 7);
     let model = Regressor::<AB>::new(&device);
-    train(task, model, args, &TrainOptions::default(), &device).unwrap()
+    Trainer::new(args).train(task, model, &device).unwrap()
 }
 
 #[test]
@@ -284,7 +284,9 @@ fn parameters_outside_custom_groups_are_frozen() {
         values(initial.norm.beta.clone().unwrap().val()),
     );
     let dense_before = values(initial.dense.weight.val());
-    let (trained, _) = train(&mut task, initial, &args, &TrainOptions::default(), &device).unwrap();
+    let (trained, _) = Trainer::new(&args)
+        .train(&mut task, initial, &device)
+        .unwrap();
     assert_eq!(values(trained.norm.gamma.val()), gamma);
     assert_eq!(values(trained.norm.beta.unwrap().val()), beta);
     assert_ne!(values(trained.dense.weight.val()), dense_before);
@@ -390,7 +392,7 @@ fn bad_arguments_fail_before_training() {
             let _rng = rng_lock();
             Regressor::<AB>::new(&device)
         };
-        let err = train(task, model, &args, &TrainOptions::default(), &device).unwrap_err();
+        let err = Trainer::new(&args).train(task, model, &device).unwrap_err();
         assert!(err.to_string().contains(expected), "{err}");
     };
     let mut task = RegressionTask::new(8);
@@ -462,14 +464,9 @@ fn resuming_from_a_checkpoint_ends_with_the_same_weights() {
     AB::seed(&device, 7);
     // Dropout makes the run depend on the random stream, which resuming must replay.
     let initial = Regressor::<AB>::with_dropout(&device, 0.2);
-    let (uninterrupted, full) = train(
-        &mut task,
-        initial,
-        &settings("full"),
-        &TrainOptions::default(),
-        &device,
-    )
-    .unwrap();
+    let (uninterrupted, full) = Trainer::new(&settings("full"))
+        .train(&mut task, initial, &device)
+        .unwrap();
 
     // checkpoint-6 is the second batch of the second epoch (4 steps per epoch).
     let checkpoint = tmp.path().join("full/outputs/checkpoint-6");
@@ -480,12 +477,11 @@ fn resuming_from_a_checkpoint_ends_with_the_same_weights() {
     std::fs::rename(&checkpoint, &renamed).unwrap();
     let fresh = Regressor::<AB>::with_dropout(&device, 0.2);
     let (model, _) = load_into(fresh, &Checkpoint::open(&renamed).unwrap(), &Names).unwrap();
-    let options = TrainOptions {
-        resume_from: Some(renamed),
-        ..Default::default()
-    };
-    let (resumed, output) =
-        train(&mut task, model, &settings("resumed"), &options, &device).unwrap();
+    let resumed_args = settings("resumed");
+    let (resumed, output) = Trainer::new(&resumed_args)
+        .resume_from(Some(renamed))
+        .train(&mut task, model, &device)
+        .unwrap();
     assert_eq!(output.global_step, full.global_step);
     assert_eq!(weights(&resumed), weights(&uninterrupted));
     assert_eq!(output.training_loss, full.training_loss);
@@ -527,14 +523,9 @@ fn a_user_metric_can_drive_early_stopping() {
     let device = Default::default();
     let _rng = rng_lock();
     let model = Regressor::<AB>::new(&device);
-    let err = train(
-        &mut task,
-        model,
-        &unknown,
-        &TrainOptions::default(),
-        &device,
-    )
-    .unwrap_err();
+    let err = Trainer::new(&unknown)
+        .train(&mut task, model, &device)
+        .unwrap_err();
     let message = err.to_string();
     assert!(
         message.contains("max_eror") && message.contains("max_error"),
@@ -548,11 +539,13 @@ fn max_steps_overrides_epochs() {
     let mut task = RegressionTask::new(32);
     let _rng = rng_lock();
     let device = Default::default();
-    let options = TrainOptions {
-        max_steps: Some(6),
-        ..Default::default()
+    let settings = ModelArgs {
+        max_steps: 6,
+        ..args(tmp.path())
     };
     let model = Regressor::<AB>::new(&device);
-    let (_, output) = train(&mut task, model, &args(tmp.path()), &options, &device).unwrap();
+    let (_, output) = Trainer::new(&settings)
+        .train(&mut task, model, &device)
+        .unwrap();
     assert_eq!(output.global_step, 6);
 }

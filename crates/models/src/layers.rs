@@ -1,7 +1,7 @@
 //! The building blocks of a post-LayerNorm transformer encoder layer.
 
-use burn::module::Module;
-use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::module::{Module, Param};
+use burn::nn::{Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::activation::{relu, silu, softmax};
 use burn::tensor::{Tensor, backend::Backend};
 
@@ -138,4 +138,14 @@ impl<B: Backend> EncoderLayer<B> {
         let out = self.dropout.forward(linear_tokens(&self.output, hidden));
         self.norm.forward(out + attended)
     }
+}
+
+/// A linear layer initialised as `transformers` initialises new heads: N(0, std) weights, zero
+/// bias.
+pub fn hf_linear<B: Backend>(d_in: usize, d_out: usize, std: f64, device: &B::Device) -> Linear<B> {
+    let mut linear = LinearConfig::new(d_in, d_out)
+        .with_initializer(Initializer::Normal { mean: 0.0, std })
+        .init(device);
+    linear.bias = Some(Param::from_tensor(Tensor::zeros([d_out], device)));
+    linear
 }

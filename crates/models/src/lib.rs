@@ -20,17 +20,17 @@ pub mod registry;
 pub mod spec;
 pub mod task;
 
+pub use arch::EncoderArchitecture;
 pub use config::{Activation, EncoderConfig, PositionIds};
 pub use dropout::Dropout;
 pub use encoder::{Encoder, EncoderInput, EncoderOutput};
 pub use error::ModelError;
+pub use heads::{HeadNames, HeadTask, SameNames, SequenceHead, TaskNames};
 pub use layers::linear_tokens;
 pub use loader::{
-    BertShape, LoadOptions, LoadedEncoder, load_encoder, load_encoder_with,
+    BertShape, LoadOptions, LoadedEncoder, load_encoder, load_encoder_spec, load_encoder_with,
     read_config, save_encoder, save_pretrained, write_random_bert,
 };
-pub use arch::EncoderArchitecture;
-pub use heads::{HeadNames, HeadTask, SameNames, SequenceHead, TaskNames};
 pub use registry::{
     Family, encoder_architecture, lookup, model_types, register, register_encoder,
     supported_model_types,

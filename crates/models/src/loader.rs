@@ -62,12 +62,23 @@ pub fn load_encoder_with<B: Backend>(
     device: &B::Device,
     options: LoadOptions,
 ) -> Result<LoadedEncoder<B>, ModelError> {
+    let mut spec = EncoderSpec::read(model_type, dir)?;
+    if options.without_dropout {
+        spec = spec.without_dropout();
+    }
+    load_encoder_spec(spec, dir, device)
+}
+
+/// Load the encoder `spec` describes from `dir`'s checkpoint (see [`load_encoder`]); the pooler
+/// is built when the checkpoint has one.
+pub fn load_encoder_spec<B: Backend>(
+    spec: EncoderSpec,
+    dir: &Path,
+    device: &B::Device,
+) -> Result<LoadedEncoder<B>, ModelError> {
     let EncoderSpec {
         arch, mut config, ..
-    } = EncoderSpec::read(model_type, dir)?;
-    if options.without_dropout {
-        config = config.without_dropout();
-    }
+    } = spec;
     let checkpoint = Checkpoint::open(dir)?;
     let map = arch.name_map(&config);
     config.has_pooler = arch.pooler_weight().is_some_and(|name| {

@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, LazyLock, RwLock};
 
 use crate::ModelError;
-use crate::arch::{albert::Albert, bert::BertFamily, bert::Variant, distilbert::DistilBert};
 use crate::arch::EncoderArchitecture;
+use crate::arch::{albert::Albert, bert::BertFamily, bert::Variant, distilbert::DistilBert};
 
 /// A family of architectures, implemented for its trait object type (e.g.
 /// `dyn EncoderArchitecture`).

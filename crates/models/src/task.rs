@@ -181,4 +181,3 @@ pub fn task_config(
     }
     Value::Object(config)
 }
-

@@ -2,7 +2,7 @@
 //! (code) defaults.
 
 use serde::{Deserialize, Serialize};
-use st_core::args::{Args, ModelArgs};
+use st_core::args::{Args, ArgsError, ModelArgs, TaskArgs};
 
 /// Python's default label list (CoNLL-2003 in IOB2), used when neither `labels` nor
 /// `labels_list` is given.
@@ -46,3 +46,25 @@ impl Default for NerArgs {
 }
 
 impl Args for NerArgs {}
+
+impl TaskArgs for NerArgs {
+    fn model(&self) -> &ModelArgs {
+        &self.model
+    }
+
+    fn model_mut(&mut self) -> &mut ModelArgs {
+        &mut self.model
+    }
+
+    fn check_task(&self) -> Result<(), ArgsError> {
+        if self.onnx {
+            return Err(ArgsError::Unsupported {
+                key: "onnx".into(),
+                reason: "ONNX export and onnxruntime inference are Python's; models run \
+                         natively here from safetensors"
+                    .into(),
+            });
+        }
+        Ok(())
+    }
+}

@@ -3,7 +3,7 @@
 //! data, and seqeval's entity-level metrics.
 //!
 //! ```no_run
-//! use st_ner::{NerModel, Sentence};
+//! use st_ner::{NerModel, Sentence, TaskModel};
 //! use st_core::metrics::Metrics;
 //! let mut model = NerModel::new("bert", "path/to/model", Default::default())?;
 //! let train = [Sentence::new(["Alice", "lives", "in", "Paris"], ["B-PER", "O", "O", "B-LOC"])];
@@ -15,8 +15,7 @@
 //!
 //! Unlike Python, no word is ever dropped: sentences longer than `max_seq_length` are cut into
 //! overlapping windows ([`features`]) and every word gets exactly one tag. Not supported:
-//! ONNX, LayoutLM's bounding boxes, the feature cache (NER featurisation is re-run each call;
-//! it is parallel and fast next to the model).
+//! ONNX and LayoutLM's bounding boxes.
 
 pub mod args;
 pub mod data;
@@ -27,9 +26,10 @@ pub mod ner_model;
 pub use args::{DEFAULT_LABELS, NerArgs};
 pub use data::{DataError, LazyConll, Sentence, read_conll, sentences_from_rows};
 pub use model::{
-    LoadedTokenClassifier, TokenClassifier, TokenClassifierNames, architecture_name,
+    LoadedTokenClassifier, TokenClassificationHead, TokenClassifier, build_token_classifier,
     load_token_classifier, save_token_classifier,
 };
 pub use ner_model::{
     NerError, NerEval, NerModel, NerOptions, NerPredictions, TaggedWord, WordLogits,
 };
+pub use st_core::task::TaskModel;

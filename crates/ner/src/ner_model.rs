@@ -1,31 +1,32 @@
-//! `NerModel`: Simple Transformers' `NERModel` — token classification on the shared trainer,
-//! with windows so that no word of a long sentence is ever dropped.
+//! `NerModel`: Simple Transformers' `NERModel` — token classification as features + head +
+//! metrics on the shared [`TaskModel`] lifecycle, with windows so that no word of a long
+//! sentence is ever dropped.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use burn::module::AutodiffModule;
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::{ElementConversion, Int, Tensor};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use st_core::args::Args;
 use st_core::backend::{DeviceRequest, TrainBackend};
-use st_core::hub::{HubOptions, resolve_model_dir};
+use st_core::hub::HubOptions;
 use st_core::metrics::{self, Metrics};
-use st_core::tokenizer::{Tokenizer, TokenizerOptions};
-use st_core::train::{EvalResults, Task, TrainError, TrainOptions, TrainOutput, train};
-use st_core::weights::{NamedParameter, named_parameters};
-use st_models::loss::cross_entropy;
+use st_core::task::{
+    ArgsInput, BatchOrder, FeatureKey, Mode, Prepared, TaskBase, TaskModel, cached, for_each_batch,
+    mean_loss, values,
+};
+use st_core::text::TextFile;
+use st_core::train::{EvalResults, TrainError};
+use st_core::weights::NameMap;
+use st_models::loss::{CustomLoss, cross_entropy};
 use st_models::task::config_labels;
-use st_models::{EncoderInput, ModelError, read_config};
+use st_models::{EncoderInput, EncoderSpec, ModelError, SameNames};
 
 use crate::args::{DEFAULT_LABELS, NerArgs};
 use crate::data::{DataError, LazyConll, Sentence, label_list, read_conll};
 use crate::features::{Featurizer, IGNORE_INDEX, Window};
-use crate::model::{
-    LoadedTokenClassifier, TokenClassifier, load_token_classifier, save_token_classifier,
-};
+use crate::model::{TokenClassifier, build_token_classifier, save_token_classifier};
 
 /// What can go wrong in an NER model.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +39,8 @@ pub enum NerError {
     Train(#[from] TrainError),
     #[error(transparent)]
     Data(#[from] DataError),
+    #[error(transparent)]
+    Loss(#[from] st_models::loss::LossConfigError),
     #[error("labels ({labels}) and args.labels_list ({labels_list}) disagree")]
     LabelsDisagree { labels: String, labels_list: String },
     #[error(
@@ -64,22 +67,7 @@ pub enum NerError {
     Empty,
 }
 
-macro_rules! into_core {
-    ($($t:ty),*) => {$(
-        impl From<$t> for NerError {
-            fn from(e: $t) -> Self {
-                Self::Core(e.into())
-            }
-        }
-    )*};
-}
-into_core!(
-    st_core::args::ArgsError,
-    st_core::hub::HubError,
-    st_core::backend::BackendError,
-    st_core::tokenizer::TokenizerError,
-    st_core::metrics::MetricError
-);
+st_core::core_error_conversions!(NerError);
 
 /// Constructor options besides `model_type` and `model_name` (Python's keyword arguments).
 #[derive(Debug, Clone, Default)]
@@ -89,7 +77,10 @@ pub struct NerOptions {
     pub labels: Option<Vec<String>>,
     /// Class weights for the cross-entropy loss, one per tag.
     pub weight: Option<Vec<f32>>,
-    pub args: NerArgs,
+    /// Arguments replacing a saved `model_args.json` (Python: an args object).
+    pub args: Option<NerArgs>,
+    /// A JSON object of arguments merged over the saved ones (Python: an args dict).
+    pub overrides: Option<serde_json::Value>,
     pub device: DeviceRequest,
     pub hub: HubOptions,
 }
@@ -113,17 +104,20 @@ pub type NerEval = (EvalResults, Vec<Vec<WordLogits>>, Vec<Vec<String>>);
 /// `predict`'s result: Python's `(predictions, raw_outputs)`.
 pub type NerPredictions = (Vec<Vec<TaggedWord>>, Vec<Vec<WordLogits>>);
 
+/// The loss over the labelled tokens: weighted cross-entropy, or `loss_type`.
+#[derive(Debug, Clone)]
+enum Objective {
+    CrossEntropy(Option<Vec<f32>>),
+    Custom(CustomLoss),
+}
+
 /// Named-entity recognition (token classification) with Simple Transformers' API.
 #[derive(Debug)]
 pub struct NerModel<B: AutodiffBackend = TrainBackend> {
-    classifier: LoadedTokenClassifier<B>,
-    tokenizer: Tokenizer,
-    /// The arguments in effect (`labels_list` holds the tags).
-    pub args: NerArgs,
+    base: TaskBase<B, TokenClassifier<B>, NerArgs>,
+    spec: EncoderSpec,
     label_ids: HashMap<String, usize>,
-    weight: Option<Vec<f32>>,
-    device: B::Device,
-    source_dir: PathBuf,
+    objective: Objective,
 }
 
 impl NerModel<TrainBackend> {
@@ -164,87 +158,35 @@ fn resolve_labels(
     }
 }
 
-impl<B: AutodiffBackend> NerModel<B> {
-    /// Load on an explicit device of any autodiff backend.
-    pub fn with_device(
-        model_type: &str,
-        model_name: &str,
-        options: NerOptions,
-        device: B::Device,
-    ) -> Result<Self, NerError> {
-        let dir = resolve_model_dir(model_name, &options.hub)?;
-        let mut args = NerArgs::default();
-        args.load_from_dir(&dir)?;
-        if options.args != NerArgs::default() {
-            args = options.args;
-        }
-        args.model.model_type = Some(model_type.to_string());
-        args.model.model_name = Some(model_name.to_string());
-        let config = read_config(&dir)?;
-        args.labels_list = resolve_labels(options.labels, &args.labels_list, &config)?;
-        let num_labels = args.labels_list.len();
-        if num_labels == 0 {
-            return Err(NerError::NoLabels);
-        }
-        if let Some(weight) = &options.weight
-            && weight.len() != num_labels
-        {
-            return Err(NerError::WeightCount {
-                expected: num_labels,
-                found: weight.len(),
-            });
-        }
-        // As Python seeds before building the model, so that a new head is reproducible.
-        if let Some(seed) = args.model.manual_seed {
-            B::seed(&device, seed);
-        }
-        let mut classifier =
-            load_token_classifier::<B>(model_type, &dir, num_labels, false, &device)?;
-        let mut tokenizer = Tokenizer::from_dir(
-            &dir,
-            &TokenizerOptions {
-                do_lower_case: args.model.do_lower_case,
-                special_tokens: classifier.arch.special_tokens(),
-                ignore_tokenizer_json: false,
-            },
-        )?;
-        if !args.special_tokens_list.is_empty() {
-            let added = tokenizer.add_special_tokens(&args.special_tokens_list);
-            classifier = classifier.with_vocab_size(tokenizer.vocab_size());
-            tracing::info!(added, "special_tokens_list added to the tokenizer");
-        }
-        Ok(Self {
-            label_ids: args
-                .labels_list
-                .iter()
-                .enumerate()
-                .map(|(i, l)| (l.clone(), i))
-                .collect(),
-            classifier,
-            tokenizer,
-            args,
-            weight: options.weight,
-            device,
-            source_dir: dir,
-        })
-    }
+/// A padded batch with the positions (flat `row × seq + token`) and tags of its labelled
+/// tokens.
+#[derive(Debug)]
+pub struct Batch<B: Backend> {
+    input: EncoderInput<B>,
+    positions: Vec<i64>,
+    targets: Vec<i64>,
+}
 
+/// Where training sentences come from.
+#[derive(Debug)]
+pub enum TrainRows {
+    /// Featurised up front: training examples are windows.
+    Memory(Vec<Window>),
+    /// Read and featurised batch by batch (`lazy_loading`): training examples are sentences.
+    Lazy(LazyConll),
+}
+
+/// Featurised evaluation sentences: their windows, and each sentence's gold tags.
+#[derive(Debug, Clone)]
+pub struct EvalRows {
+    windows: Vec<Window>,
+    truth: Vec<Vec<String>>,
+}
+
+impl<B: AutodiffBackend> NerModel<B> {
     /// The tags, in class-index order.
     pub fn labels(&self) -> &[String] {
-        &self.args.labels_list
-    }
-
-    /// The tokenizer, with any `special_tokens_list` tokens added.
-    pub fn tokenizer(&self) -> &Tokenizer {
-        &self.tokenizer
-    }
-
-    /// The model's parameters by Hugging Face name (`get_named_parameters()`).
-    pub fn get_named_parameters(&self) -> Vec<String> {
-        named_parameters(&self.classifier.model, &self.classifier.names(), true)
-            .into_iter()
-            .map(|p| p.hf_name)
-            .collect()
+        &self.args().labels_list
     }
 
     /// Every tag of `sentences` must be a known label and every word must have one.
@@ -275,135 +217,34 @@ impl<B: AutodiffBackend> NerModel<B> {
     }
 
     /// The windows of `sentences` (checked first), tokenised in parallel.
-    fn featurise(&self, sentences: &[Sentence]) -> Result<Vec<Window>, NerError> {
+    fn featurise(&self, sentences: &[Sentence], mode: Mode) -> Result<Vec<Window>, NerError> {
         self.check(sentences)?;
-        let featurizer = Featurizer::new(&self.tokenizer, self.args.model.max_seq_length)?;
-        let per_sentence = sentences
-            .par_iter()
-            .enumerate()
-            .map(|(i, s)| featurizer.windows(i, s, |w| self.label_ids[&s.labels[w]] as i64))
-            .collect::<Result<Vec<_>, _>>()?;
+        let featurizer = Featurizer::new(self.tokenizer(), self.args().model.max_seq_length)?;
+        let per_sentence = self.base.try_featurise(mode, sentences, |i, s| {
+            featurizer.windows(i, s, |w| self.label_ids[&s.labels[w]] as i64)
+        })?;
         Ok(per_sentence.into_iter().flatten().collect())
     }
 
-    /// Fine-tune on `train` (evaluating on `eval` during training when the args say so), then
-    /// save to `output_dir`.
-    pub fn train_model(
-        &mut self,
-        train_data: &[Sentence],
-        eval_data: Option<&[Sentence]>,
-        extra_metrics: Metrics<Vec<String>, Vec<String>>,
-    ) -> Result<TrainOutput, NerError> {
-        if train_data.is_empty() {
-            return Err(NerError::Empty);
-        }
-        let windows = self.featurise(train_data)?;
-        self.train_on(TrainSource::Memory(windows), eval_data, extra_metrics)
-    }
-
-    /// Fine-tune on a CoNLL file: read whole, or with `lazy_loading` indexed (every line
-    /// checked up front) and read sentence by sentence as batches need them.
-    pub fn train_model_from_file(
-        &mut self,
-        path: &Path,
-        eval_data: Option<&[Sentence]>,
-        extra_metrics: Metrics<Vec<String>, Vec<String>>,
-    ) -> Result<TrainOutput, NerError> {
-        if !self.args.lazy_loading {
-            let sentences = read_conll(path, self.labels())?;
-            return self.train_model(&sentences, eval_data, extra_metrics);
-        }
-        let lazy = LazyConll::index(path, self.args.lazy_loading_start_line, self.labels())?;
-        self.train_on(TrainSource::Lazy(lazy), eval_data, extra_metrics)
-    }
-
-    fn train_on(
-        &mut self,
-        source: TrainSource,
-        eval_data: Option<&[Sentence]>,
-        extra_metrics: Metrics<Vec<String>, Vec<String>>,
-    ) -> Result<TrainOutput, NerError> {
-        let eval = eval_data
-            .map(|sentences| -> Result<_, NerError> { Ok((sentences, self.featurise(sentences)?)) })
-            .transpose()?;
-        let mut task = NerTask {
-            owner: self,
-            train: source,
-            eval,
-            extra_metrics,
-        };
-        let model = task.owner.classifier.model.clone();
-        let args = task.owner.args.model.clone();
-        let device = task.owner.device.clone();
-        let (model, output) = train(&mut task, model, &args, &TrainOptions::default(), &device)?;
-        self.classifier.model = model;
-        Ok(output)
-    }
-
-    /// Evaluate on labelled sentences: Python's `(result, model_outputs, preds_list)`.
-    ///
-    /// `result` has `eval_loss` (mean batch loss), `precision`, `recall` and `f1_score`
-    /// (seqeval, entity level, micro average) and the extra metrics, called with the true and
-    /// predicted tag sequences. With `classification_report` it also has seqeval's per-type
-    /// rows as `"{type}/precision"`, `"{type}/recall"`, `"{type}/f1-score"`, `"{type}/support"`
-    /// (and the three averages), and the report is logged as text.
-    pub fn eval_model(
-        &self,
-        sentences: &[Sentence],
-        extra_metrics: &Metrics<Vec<String>, Vec<String>>,
-    ) -> Result<NerEval, NerError> {
+    /// [`NerModel::featurise`] through the feature cache, keyed by the sentences, the
+    /// tokenizer and the labels.
+    fn cached_windows(&self, sentences: &[Sentence], mode: Mode) -> Result<Vec<Window>, NerError> {
         if sentences.is_empty() {
             return Err(NerError::Empty);
         }
-        let windows = self.featurise(sentences)?;
-        self.evaluate_windows(
-            &self.classifier.model.valid(),
-            sentences,
-            &windows,
-            extra_metrics,
-            !self.args.model.silent,
-        )
-    }
-
-    /// Eval results, word outputs and predictions of `windows` made from `sentences`.
-    fn evaluate_windows(
-        &self,
-        model: &TokenClassifier<B::InnerBackend>,
-        sentences: &[Sentence],
-        windows: &[Window],
-        extra_metrics: &Metrics<Vec<String>, Vec<String>>,
-        show_progress: bool,
-    ) -> Result<NerEval, NerError> {
-        let (outputs, eval_loss) =
-            self.word_outputs(model, sentences, windows, true, show_progress)?;
-        let predictions: Vec<Vec<String>> = outputs
-            .iter()
-            .map(|words| words.iter().map(|w| self.tag(w).0).collect())
-            .collect();
-        let truth: Vec<Vec<String>> = sentences.iter().map(|s| s.labels.clone()).collect();
-        let report = metrics::seqeval_report(&truth, &predictions)?;
-        let mut result = EvalResults::new();
-        result.insert("eval_loss".into(), eval_loss);
-        result.insert("precision".into(), report.micro_avg.precision);
-        result.insert("recall".into(), report.micro_avg.recall);
-        result.insert("f1_score".into(), report.micro_avg.f1);
-        if self.args.classification_report {
-            tracing::info!("classification report:\n{}", report.to_text(4));
-            let averages = [
-                ("micro avg", &report.micro_avg),
-                ("macro avg", &report.macro_avg),
-                ("weighted avg", &report.weighted_avg),
-            ];
-            let rows = report.per_type.iter().map(|(k, v)| (k.as_str(), v));
-            for (name, row) in rows.chain(averages) {
-                result.insert(format!("{name}/precision"), row.precision);
-                result.insert(format!("{name}/recall"), row.recall);
-                result.insert(format!("{name}/f1-score"), row.f1);
-                result.insert(format!("{name}/support"), row.support as f64);
-            }
+        let args = &self.args().model;
+        let mut key = FeatureKey::new(self.tokenizer(), args);
+        for s in sentences {
+            key.add(&s.words).add(&s.labels);
         }
-        result.extend(extra_metrics.evaluate(&truth, &predictions));
-        Ok((result, outputs, predictions))
+        key.add(self.labels());
+        let name = format!(
+            "{}_{}_{}",
+            self.spec.arch.model_type(),
+            args.max_seq_length,
+            self.labels().len()
+        );
+        cached(args, mode, &name, &key, || self.featurise(sentences, mode))
     }
 
     /// The tag of a word and its probability, from its first sub-token's logits.
@@ -420,172 +261,119 @@ impl<B: AutodiffBackend> NerModel<B> {
         (self.labels()[best].clone(), 1.0 / sum)
     }
 
-    /// Every word's sub-token logits, sentence by sentence, from batches of
-    /// `eval_batch_size` windows; with `with_loss` also the mean batch loss.
+    /// Every word's sub-token logits, sentence by sentence (`lengths` words each), from
+    /// batches of `eval_batch_size` windows; with `with_loss` also the mean batch loss.
     fn word_outputs(
         &self,
         model: &TokenClassifier<B::InnerBackend>,
-        sentences: &[Sentence],
+        lengths: &[usize],
         windows: &[Window],
         with_loss: bool,
         show_progress: bool,
     ) -> Result<(Vec<Vec<WordLogits>>, f64), NerError> {
-        let mut outputs: Vec<Vec<WordLogits>> = sentences
-            .iter()
-            .map(|s| vec![Vec::new(); s.len()])
-            .collect();
-        let batch_size = self.args.model.eval_batch_size.max(1);
-        let bar = progress_bar(windows.len().div_ceil(batch_size), show_progress);
+        let mut outputs: Vec<Vec<WordLogits>> =
+            lengths.iter().map(|&n| vec![Vec::new(); n]).collect();
         let (mut loss_sum, mut batches) = (0.0f64, 0usize);
-        let mut order: Vec<&Window> = windows.iter().collect();
-        if !with_loss {
-            // Prediction batches windows of similar length (less padding); evaluation keeps
-            // Python's batches, as its eval_loss is a mean over batches.
-            order.sort_by_key(|w| std::cmp::Reverse(w.ids.len()));
-        }
-        for chunk in order.chunks(batch_size) {
-            let batch = self.batch::<B::InnerBackend>(chunk, &self.device);
+        let sizes: Vec<usize> = windows.iter().map(|w| w.ids.len()).collect();
+        let (order, label) = if with_loss {
+            (BatchOrder::AsGiven, "Running evaluation")
+        } else {
+            (BatchOrder::LongestFirst, "Running prediction")
+        };
+        let batch_size = self.args().model.eval_batch_size;
+        for_each_batch(&sizes, batch_size, order, show_progress, label, |rows| {
+            let chunk: Vec<&Window> = rows.iter().map(|&i| &windows[i]).collect();
+            let batch = self.batch::<B::InnerBackend>(&chunk, &self.base.device);
             let logits = model.forward(batch.input);
-            let [rows, seq, labels] = logits.dims();
+            let [n, seq, labels] = logits.dims();
             if with_loss && !batch.targets.is_empty() {
-                loss_sum += self
-                    .loss(logits.clone(), &batch.positions, &batch.targets)
-                    .into_scalar()
-                    .elem::<f64>();
+                let loss = self.objective_loss(logits.clone(), &batch.positions, &batch.targets);
+                loss_sum += loss.into_scalar().elem::<f64>();
                 batches += 1;
             }
-            let values: Vec<f32> = logits
-                .into_data()
-                .convert::<f32>()
-                .to_vec()
-                .map_err(|e| st_core::Error::Other(format!("reading logits: {e:?}")))?;
-            for (row, window) in chunk.iter().enumerate().take(rows) {
+            let flat = values(logits)?;
+            for (row, window) in chunk.iter().enumerate().take(n) {
                 for word in &window.words {
                     outputs[window.sentence][word.word] = word
                         .tokens
                         .clone()
                         .map(|t| {
                             let at = (row * seq + t) * labels;
-                            values[at..at + labels].to_vec()
+                            flat[at..at + labels].to_vec()
                         })
                         .collect();
                 }
             }
-            bar.inc(1);
-        }
-        bar.finish_and_clear();
-        Ok((outputs, loss_sum / batches.max(1) as f64))
-    }
-
-    /// Tag sentences given as text, split on whitespace (Python's `split_on_space=True`).
-    pub fn predict(&self, texts: &[&str]) -> Result<NerPredictions, NerError> {
-        let words: Vec<Vec<&str>> = texts
-            .iter()
-            .map(|t| t.split_whitespace().collect())
-            .collect();
-        self.predict_words(&words)
+            Ok::<(), NerError>(())
+        })?;
+        Ok((outputs, mean_loss(loss_sum, batches)))
     }
 
     /// Tag sentences given as words (Python's `split_on_space=False`).
-    pub fn predict_words<S: AsRef<str>>(
+    pub fn predict_words<S: AsRef<str> + Sync>(
         &self,
         sentences: &[Vec<S>],
     ) -> Result<NerPredictions, NerError> {
-        let placeholder = self.labels()[0].as_str();
-        let sentences: Vec<Sentence> = sentences
-            .iter()
-            .map(|words| Sentence::unlabelled(words.iter().map(|w| w.as_ref()), placeholder))
-            .collect();
-        let windows = self.featurise(&sentences)?;
-        let show = !self.args.model.silent;
-        let model = self.classifier.model.valid();
-        let (outputs, _) = self.word_outputs(&model, &sentences, &windows, false, show)?;
-        let predictions = sentences
-            .iter()
-            .zip(&outputs)
-            .map(|(sentence, words)| {
-                sentence
-                    .words
-                    .iter()
-                    .zip(words)
-                    .map(|(word, logits)| {
-                        let (tag, score) = self.tag(logits);
-                        TaggedWord {
-                            word: word.clone(),
-                            tag,
-                            score,
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        Ok((predictions, outputs))
+        self.base.compute(|| {
+            let placeholder = self.labels()[0].as_str();
+            let sentences: Vec<Sentence> = sentences
+                .iter()
+                .map(|words| Sentence::unlabelled(words.iter().map(|w| w.as_ref()), placeholder))
+                .collect();
+            let windows = self.featurise(&sentences, Mode::Eval)?;
+            let show = !self.args().model.silent;
+            let model = self.base.module.valid();
+            let lengths: Vec<usize> = sentences.iter().map(Sentence::len).collect();
+            let (outputs, _) = self.word_outputs(&model, &lengths, &windows, false, show)?;
+            let predictions = sentences
+                .iter()
+                .zip(&outputs)
+                .map(|(sentence, words)| {
+                    (sentence.words.iter().zip(words))
+                        .map(|(word, logits)| {
+                            let (tag, score) = self.tag(logits);
+                            TaggedWord {
+                                word: word.clone(),
+                                tag,
+                                score,
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+            Ok((predictions, outputs))
+        })
     }
 
-    /// Save a directory that reloads here (with its `model_args.json`) and in Python
-    /// `transformers` (`AutoModelForTokenClassification`), atomically.
-    pub fn save_model(&self, output_dir: &Path) -> Result<(), NerError> {
-        let staged = st_core::staging::StagedDir::new(output_dir)
-            .map_err(|e| st_core::Error::io(output_dir, e))?;
-        self.write_model(&self.classifier.model, staged.path())?;
-        staged
-            .commit()
-            .map_err(|e| st_core::Error::io(output_dir, e))?;
-        Ok(())
-    }
-
-    fn write_model(&self, model: &TokenClassifier<B>, dir: &Path) -> Result<(), NerError> {
-        let snapshot = self.classifier.with_model(model.clone());
-        save_token_classifier(&snapshot, self.labels(), &self.source_dir, dir)?;
-        if !self.args.special_tokens_list.is_empty() {
-            // The source's tokenizer files lack the added tokens: write ours over them.
-            self.tokenizer.save_json(&dir.join("tokenizer.json"))?;
-        }
-        self.args.save(dir)?;
-        Ok(())
-    }
-
-    /// Pad `windows` into one batch; the labelled positions (flat `row × seq + token`) and their
-    /// tag indices go with it for the loss.
+    /// Pad `windows` into one batch; the labelled positions and their tag indices go with it.
     fn batch<BB: Backend>(&self, windows: &[&Window], device: &BB::Device) -> Batch<BB> {
         let seq = windows.iter().map(|w| w.ids.len()).max().unwrap_or(0);
-        let pad = i64::from(self.tokenizer.pad_id());
-        let mut ids = vec![pad; windows.len() * seq];
-        let mut mask = vec![0i64; windows.len() * seq];
         let (mut positions, mut targets) = (Vec::new(), Vec::new());
         for (row, window) in windows.iter().enumerate() {
-            let start = row * seq;
-            ids[start..start + window.ids.len()].copy_from_slice(&window.ids);
-            mask[start..start + window.ids.len()].fill(1);
             for (t, &label) in window.labels.iter().enumerate() {
                 if label != IGNORE_INDEX {
-                    positions.push((start + t) as i64);
+                    positions.push((row * seq + t) as i64);
                     targets.push(label);
                 }
             }
         }
-        let shape = [windows.len(), seq];
-        let tensor = |v: &[i64]| Tensor::<BB, 1, Int>::from_ints(v, device).reshape(shape);
-        let types = vec![0i64; ids.len()];
+        let ids: Vec<&[i64]> = windows.iter().map(|w| w.ids.as_slice()).collect();
         Batch {
-            input: EncoderInput {
-                input_ids: tensor(&ids),
-                attention_mask: tensor(&mask),
-                token_type_ids: self
-                    .classifier
-                    .arch
-                    .uses_token_type_ids()
-                    .then(|| tensor(&types)),
-                position_ids: None,
-            },
+            input: EncoderInput::from_rows(
+                &ids,
+                None,
+                i64::from(self.tokenizer().pad_id()),
+                self.spec.arch.uses_token_type_ids(),
+                device,
+            ),
             positions,
             targets,
         }
     }
 
-    /// Cross-entropy over the labelled tokens only (the ignore index is skipped), weighted per
-    /// tag when `weight` is set.
-    fn loss<BB: Backend>(
+    /// The loss over the labelled tokens only (sub-tokens after a word's first and special
+    /// tokens are never selected, which is what Python's `ignore_index` -100 achieves).
+    fn objective_loss<BB: Backend>(
         &self,
         logits: Tensor<BB, 3>,
         positions: &[i64],
@@ -596,108 +384,259 @@ impl<B: AutodiffBackend> NerModel<B> {
         let selected = logits
             .reshape([rows * seq, labels])
             .select(0, Tensor::<BB, 1, Int>::from_ints(positions, &device));
-        let weights = self
-            .weight
-            .as_ref()
-            .map(|w| Tensor::<BB, 1>::from_floats(w.as_slice(), &device));
-        cross_entropy(selected, Tensor::from_ints(targets, &device), weights)
+        let targets = Tensor::from_ints(targets, &device);
+        match &self.objective {
+            Objective::Custom(loss) => loss.forward(selected, targets),
+            Objective::CrossEntropy(weight) => {
+                let weight = weight
+                    .as_deref()
+                    .map(|w| Tensor::<BB, 1>::from_floats(w, &device));
+                cross_entropy(selected, targets, weight)
+            }
+        }
     }
 }
 
-fn progress_bar(len: usize, show: bool) -> indicatif::ProgressBar {
-    if !show {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len as u64);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("Running evaluation {pos}/{len} {wide_bar}")
-    {
-        bar.set_style(style);
-    }
-    bar
-}
-
-/// A padded batch with the positions and tags of its labelled tokens.
-struct Batch<B: Backend> {
-    input: EncoderInput<B>,
-    positions: Vec<i64>,
-    targets: Vec<i64>,
-}
-
-/// Where training sentences come from.
-enum TrainSource {
-    /// Featurised up front: training examples are windows.
-    Memory(Vec<Window>),
-    /// Read and featurised batch by batch: training examples are sentences.
-    Lazy(LazyConll),
-}
-
-/// The trainer's view of an NER model.
-struct NerTask<'a, B: AutodiffBackend> {
-    owner: &'a NerModel<B>,
-    train: TrainSource,
-    eval: Option<(&'a [Sentence], Vec<Window>)>,
-    extra_metrics: Metrics<Vec<String>, Vec<String>>,
-}
-
-impl<B: AutodiffBackend> Task<B> for NerTask<'_, B> {
-    type Model = TokenClassifier<B>;
+impl<B: AutodiffBackend> TaskModel<B> for NerModel<B> {
+    type Args = NerArgs;
+    type Options = NerOptions;
+    type Error = NerError;
+    type Module = TokenClassifier<B>;
+    type Example = Sentence;
+    type Input<'a> = &'a str;
+    type Predictions = NerPredictions;
+    type Metrics = Metrics<Vec<String>, Vec<String>>;
+    type EvalDetails = (Vec<Vec<WordLogits>>, Vec<Vec<String>>);
+    type EvalOutput = NerEval;
+    type TrainRows = TrainRows;
+    type EvalRows = EvalRows;
     type Batch = Batch<B>;
 
-    fn num_train_examples(&self) -> usize {
-        match &self.train {
-            TrainSource::Memory(windows) => windows.len(),
-            TrainSource::Lazy(file) => file.len(),
+    fn with_device(
+        model_type: &str,
+        model_name: &str,
+        options: NerOptions,
+        device: B::Device,
+    ) -> Result<Self, NerError> {
+        let input = ArgsInput {
+            args: options.args.as_ref(),
+            overrides: options.overrides.as_ref(),
+        };
+        let mut prepared = Prepared::<NerArgs>::open(model_type, model_name, input, &options.hub)?;
+        let args = &mut prepared.args;
+        args.labels_list = resolve_labels(options.labels, &args.labels_list, &prepared.config)?;
+        let num_labels = args.labels_list.len();
+        if num_labels == 0 {
+            return Err(NerError::NoLabels);
+        }
+        if let Some(weight) = &options.weight
+            && weight.len() != num_labels
+        {
+            return Err(NerError::WeightCount {
+                expected: num_labels,
+                found: weight.len(),
+            });
+        }
+        let loss_type = args.model.loss_type.as_deref().filter(|t| !t.is_empty());
+        let custom =
+            CustomLoss::for_model(loss_type, &args.model.loss_args, options.weight.is_some())?;
+        let objective = match custom {
+            Some(loss) => {
+                loss.check_classes(num_labels)?;
+                Objective::Custom(loss)
+            }
+            None => Objective::CrossEntropy(options.weight),
+        };
+        let label_ids = (args.labels_list.iter().enumerate())
+            .map(|(i, l)| (l.clone(), i))
+            .collect();
+        let spec = EncoderSpec::new(model_type, prepared.config.clone(), &prepared.model_dir)?;
+        TaskBase::<B, TokenClassifier<B>, NerArgs>::seed(&prepared.args, &device);
+        let mut loaded =
+            build_token_classifier::<B>(spec, &prepared.model_dir, num_labels, &device)?;
+        let special = prepared.args.special_tokens_list.clone();
+        let (tokenizer, added) =
+            (loaded.spec).tokenizer(&prepared.tokenizer_dir, &prepared.args.model, &special)?;
+        if added {
+            loaded.model.encoder = loaded
+                .spec
+                .grow_vocab(loaded.model.encoder, tokenizer.vocab_size());
+        }
+        Ok(Self {
+            base: TaskBase::new(prepared, loaded.model, tokenizer, added, device)?,
+            spec: loaded.spec,
+            label_ids,
+            objective,
+        })
+    }
+
+    fn base(&self) -> &TaskBase<B, TokenClassifier<B>, NerArgs> {
+        &self.base
+    }
+
+    fn base_mut(&mut self) -> &mut TaskBase<B, TokenClassifier<B>, NerArgs> {
+        &mut self.base
+    }
+
+    /// A CoNLL file (word … tag per line, blank lines between sentences) in the `encoding`
+    /// argument's encoding.
+    fn read_examples(&self, path: &Path) -> Result<Vec<Sentence>, NerError> {
+        let file = TextFile::new(path, self.args().model.encoding.as_deref());
+        Ok(read_conll(file, self.labels())?)
+    }
+
+    fn train_rows(&self, sentences: &[Sentence]) -> Result<TrainRows, NerError> {
+        Ok(TrainRows::Memory(
+            self.cached_windows(sentences, Mode::Train)?,
+        ))
+    }
+
+    /// With `lazy_loading`, the CoNLL file is indexed (every line checked up front) and read
+    /// sentence by sentence as batches need them.
+    fn train_rows_from_file(&self, path: &Path) -> Result<TrainRows, NerError> {
+        let args = self.args();
+        if !args.lazy_loading {
+            return self.train_rows(&self.read_examples(path)?);
+        }
+        let file = TextFile::new(path, args.model.encoding.as_deref());
+        let lazy = LazyConll::index(file, args.lazy_loading_start_line, self.labels())?;
+        Ok(TrainRows::Lazy(lazy))
+    }
+
+    fn num_train_rows(rows: &TrainRows) -> usize {
+        match rows {
+            TrainRows::Memory(windows) => windows.len(),
+            TrainRows::Lazy(file) => file.len(),
         }
     }
 
-    fn train_batch(&self, indices: &[usize], device: &B::Device) -> Result<Batch<B>, TrainError> {
-        let task_error = |e: NerError| TrainError::Task(e.to_string());
-        match &self.train {
-            TrainSource::Memory(windows) => {
+    fn train_batch(
+        &self,
+        rows: &TrainRows,
+        indices: &[usize],
+        device: &B::Device,
+    ) -> Result<Batch<B>, NerError> {
+        Ok(match rows {
+            TrainRows::Memory(windows) => {
                 let chosen: Vec<&Window> = indices.iter().map(|&i| &windows[i]).collect();
-                Ok(self.owner.batch::<B>(&chosen, device))
+                self.batch::<B>(&chosen, device)
             }
-            TrainSource::Lazy(file) => {
-                let sentences = file.sentences(indices).map_err(|e| task_error(e.into()))?;
-                let windows = self.owner.featurise(&sentences).map_err(task_error)?;
+            TrainRows::Lazy(file) => {
+                let windows = self.featurise(&file.sentences(indices)?, Mode::Train)?;
                 let refs: Vec<&Window> = windows.iter().collect();
-                Ok(self.owner.batch::<B>(&refs, device))
+                self.batch::<B>(&refs, device)
+            }
+        })
+    }
+
+    fn loss(&self, module: &TokenClassifier<B>, batch: Batch<B>) -> Tensor<B, 1> {
+        let logits = module.forward(batch.input);
+        self.objective_loss(logits, &batch.positions, &batch.targets)
+    }
+
+    fn eval_rows(&self, sentences: &[Sentence]) -> Result<EvalRows, NerError> {
+        Ok(EvalRows {
+            windows: self.cached_windows(sentences, Mode::Eval)?,
+            truth: sentences.iter().map(|s| s.labels.clone()).collect(),
+        })
+    }
+
+    /// `eval_loss` (mean batch loss), `precision`, `recall` and `f1_score` (seqeval, entity
+    /// level, micro average) and the extra metrics, called with the true and predicted tag
+    /// sequences. With `classification_report` also seqeval's per-type rows as
+    /// `"{type}/precision"`, `"{type}/recall"`, `"{type}/f1-score"`, `"{type}/support"` (and
+    /// the three averages), and the report is logged as text.
+    fn evaluate(
+        &self,
+        module: &<TokenClassifier<B> as AutodiffModule<B>>::InnerModule,
+        rows: &EvalRows,
+        metrics: &Self::Metrics,
+        show_progress: bool,
+    ) -> Result<(EvalResults, Self::EvalDetails), NerError> {
+        let lengths: Vec<usize> = rows.truth.iter().map(Vec::len).collect();
+        let (outputs, eval_loss) =
+            self.word_outputs(module, &lengths, &rows.windows, true, show_progress)?;
+        let predictions: Vec<Vec<String>> = outputs
+            .iter()
+            .map(|words| words.iter().map(|w| self.tag(w).0).collect())
+            .collect();
+        let report = metrics::seqeval_report(&rows.truth, &predictions)?;
+        let mut result = EvalResults::new();
+        result.insert("eval_loss".into(), eval_loss);
+        result.insert("precision".into(), report.micro_avg.precision);
+        result.insert("recall".into(), report.micro_avg.recall);
+        result.insert("f1_score".into(), report.micro_avg.f1);
+        if self.args().classification_report {
+            tracing::info!("classification report:\n{}", report.to_text(4));
+            let averages = [
+                ("micro avg", &report.micro_avg),
+                ("macro avg", &report.macro_avg),
+                ("weighted avg", &report.weighted_avg),
+            ];
+            let per_type = report.per_type.iter().map(|(k, v)| (k.as_str(), v));
+            for (name, row) in per_type.chain(averages) {
+                result.insert(format!("{name}/precision"), row.precision);
+                result.insert(format!("{name}/recall"), row.recall);
+                result.insert(format!("{name}/f1-score"), row.f1);
+                result.insert(format!("{name}/support"), row.support as f64);
             }
         }
+        result.extend(metrics.evaluate(&rows.truth, &predictions));
+        Ok((result, (outputs, predictions)))
     }
 
-    fn loss(&self, model: &Self::Model, batch: Batch<B>) -> Tensor<B, 1> {
-        let logits = model.forward(batch.input);
-        self.owner.loss(logits, &batch.positions, &batch.targets)
+    fn metric_names(&self, metrics: &Self::Metrics) -> Vec<String> {
+        let mut names: Vec<String> = ["eval_loss", "precision", "recall", "f1_score"]
+            .map(String::from)
+            .into();
+        if self.args().classification_report {
+            // seqeval's rows: one per entity type (the tag without its B-/I-… prefix) and the
+            // three averages.
+            let mut rows: Vec<&str> = (self.labels().iter())
+                .filter_map(|tag| {
+                    tag.get(2..)
+                        .filter(|_| tag.as_bytes().get(1) == Some(&b'-'))
+                })
+                .collect();
+            rows.sort_unstable();
+            rows.dedup();
+            rows.extend(["micro avg", "macro avg", "weighted avg"]);
+            for row in rows {
+                for column in ["precision", "recall", "f1-score", "support"] {
+                    names.push(format!("{row}/{column}"));
+                }
+            }
+        }
+        names.extend(metrics.iter().map(|m| m.name().to_string()));
+        names
     }
 
-    fn has_eval_data(&self) -> bool {
-        self.eval.is_some()
+    fn eval_output(
+        &self,
+        _sentences: &[Sentence],
+        results: EvalResults,
+        (outputs, predictions): Self::EvalDetails,
+    ) -> Result<NerEval, NerError> {
+        Ok((results, outputs, predictions))
     }
 
-    fn evaluate(&mut self, model: &Self::Model) -> Result<EvalResults, TrainError> {
-        let (sentences, windows) = self.eval.as_ref().ok_or(TrainError::NoEvalData)?;
-        self.owner
-            .evaluate_windows(
-                &model.valid(),
-                sentences,
-                windows,
-                &self.extra_metrics,
-                !(self.owner.args.model.silent
-                    || self.owner.args.model.evaluate_during_training_silent),
-            )
-            .map(|(result, _, _)| result)
-            .map_err(|e| TrainError::Task(e.to_string()))
+    /// Tag sentences given as text, split on whitespace (Python's `split_on_space=True`).
+    fn predict_inputs(&self, texts: &[&str]) -> Result<NerPredictions, NerError> {
+        let words: Vec<Vec<&str>> = texts
+            .iter()
+            .map(|t| t.split_whitespace().collect())
+            .collect();
+        self.predict_words(&words)
     }
 
-    fn named_parameters(&self, model: &Self::Model) -> Vec<NamedParameter> {
-        named_parameters(model, &self.owner.classifier.names(), true)
+    fn name_map(&self) -> Box<dyn NameMap + '_> {
+        Box::new(self.spec.task_names(Box::new(SameNames)))
     }
 
-    fn save(&self, model: &Self::Model, dir: &Path) -> Result<(), TrainError> {
-        self.owner
-            .write_model(model, dir)
-            .map_err(|e| TrainError::Task(e.to_string()))
+    /// Weights and `config.json` with the tags as `id2label`: the directory loads in Python
+    /// `transformers` as `AutoModelForTokenClassification`.
+    fn write_weights(&self, module: &TokenClassifier<B>, dir: &Path) -> Result<(), NerError> {
+        save_token_classifier(module, &self.spec, self.labels(), dir)?;
+        Ok(())
     }
 }

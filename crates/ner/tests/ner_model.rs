@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use st_core::args::ModelArgs;
 use st_core::metrics::{Metric, Metrics};
+use st_core::task::TaskModel;
 use st_ner::{DEFAULT_LABELS, NerArgs, NerError, NerModel, NerOptions, Sentence};
 
 /// Burn's CPU backends share one random generator; each test holds this lock so that
@@ -77,6 +78,9 @@ fn args(dir: &Path) -> NerArgs {
             manual_seed: Some(3),
             silent: true,
             save_model_every_epoch: false,
+            // eval_model writes eval_results.txt into output_dir, so training after an
+            // evaluation needs this, as in Python.
+            overwrite_output_dir: true,
             ..Default::default()
         },
         labels_list: LABELS.iter().map(|l| l.to_string()).collect(),
@@ -86,7 +90,7 @@ fn args(dir: &Path) -> NerArgs {
 
 fn model(args: NerArgs) -> NerModel {
     let options = NerOptions {
-        args,
+        args: Some(args),
         ..Default::default()
     };
     NerModel::new("bert", &fixture("models/bert"), options).unwrap()
@@ -248,14 +252,14 @@ fn labels_come_from_the_arguments_the_checkpoint_or_python_defaults() {
     let tmp = tempfile::tempdir().unwrap();
     let disagree = NerOptions {
         labels: Some(vec!["O".into(), "B-X".into()]),
-        args: args(tmp.path()),
+        args: Some(args(tmp.path())),
         ..Default::default()
     };
     let error = NerModel::new("bert", &fixture("models/bert"), disagree).unwrap_err();
     assert!(matches!(error, NerError::LabelsDisagree { .. }), "{error}");
     let weights = NerOptions {
         weight: Some(vec![1.0, 2.0]),
-        args: args(tmp.path()),
+        args: Some(args(tmp.path())),
         ..Default::default()
     };
     let error = NerModel::new("bert", &fixture("models/bert"), weights).unwrap_err();
@@ -347,7 +351,7 @@ fn class_weights_weight_the_loss() {
     let tmp = tempfile::tempdir().unwrap();
     let weight = vec![0.5f32, 2.0, 1.0, 3.0, 1.5];
     let options = NerOptions {
-        args: args(tmp.path()),
+        args: Some(args(tmp.path())),
         weight: Some(weight.clone()),
         ..Default::default()
     };

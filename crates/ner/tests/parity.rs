@@ -69,7 +69,7 @@ fn check_features(fixture: &str, model_type: &str) {
     let tokenizer = Tokenizer::from_dir(
         &fixture_dir(fixture),
         &TokenizerOptions {
-            special_tokens: loaded.arch.special_tokens(),
+            special_tokens: loaded.spec.arch.special_tokens(),
             ..Default::default()
         },
     )

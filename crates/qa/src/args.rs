@@ -2,7 +2,7 @@
 //! ones, with the same names and (code) defaults.
 
 use serde::{Deserialize, Serialize};
-use st_core::args::{Args, ModelArgs};
+use st_core::args::{Args, ArgsError, ModelArgs, TaskArgs};
 
 /// Arguments of [`crate::QuestionAnsweringModel`]. Global arguments are flattened in, so JSON
 /// uses the same flat keys as Python (`{"doc_stride": 128, "n_best_size": 5}`).
@@ -51,6 +51,42 @@ impl Default for QaArgs {
 }
 
 impl Args for QaArgs {}
+
+impl TaskArgs for QaArgs {
+    fn model(&self) -> &ModelArgs {
+        &self.model
+    }
+
+    fn model_mut(&mut self) -> &mut ModelArgs {
+        &mut self.model
+    }
+
+    fn check_task(&self) -> Result<(), ArgsError> {
+        for (key, value) in [
+            ("doc_stride", self.doc_stride),
+            ("max_query_length", self.max_query_length),
+            ("max_answer_length", self.max_answer_length),
+            ("n_best_size", self.n_best_size),
+        ] {
+            if value == 0 {
+                return Err(ArgsError::InvalidValue {
+                    key: key.into(),
+                    reason: "must be at least 1, found 0".into(),
+                });
+            }
+        }
+        if self.model.loss_type.is_some() {
+            return Err(ArgsError::Unsupported {
+                key: "loss_type".into(),
+                reason: "question answering trains start and end positions with \
+                         cross-entropy; focal, dice and tversky are for classification and NER \
+                         (as in Python)"
+                    .into(),
+            });
+        }
+        Ok(())
+    }
+}
 
 #[cfg(test)]
 mod tests {

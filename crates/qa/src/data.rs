@@ -18,14 +18,14 @@ use serde::{Deserialize, Serialize};
 use st_core::text::{LineDecoder, TextError, TextFile, TextProblem};
 
 /// One gold answer: its text and where it starts in the context, in characters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Answer {
     pub text: String,
     pub answer_start: usize,
 }
 
 /// One question about a context. For prediction `answers` may be left out.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Question {
     pub id: String,
     pub question: String,
@@ -36,7 +36,7 @@ pub struct Question {
 }
 
 /// A context and the questions asked about it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Context {
     pub context: String,
     pub qas: Vec<Question>,

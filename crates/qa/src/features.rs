@@ -32,7 +32,7 @@ pub enum FeatureError {
 }
 
 /// One model input: a question with one run of its context.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Window {
     /// Index of the question (in the flat list of all questions of the data).
     pub question: usize,

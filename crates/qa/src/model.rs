@@ -6,25 +6,22 @@
 //! DistilBERT puts a dropout before it (`qa_dropout` in `config.json`); the others have none.
 
 use std::path::Path;
-use std::sync::Arc;
 
-use burn::module::{Module, Param};
-use burn::nn::{Initializer, Linear, LinearConfig};
+use burn::module::Module;
+use burn::nn::Linear;
 use burn::tensor::{Int, Tensor, backend::Backend};
-use serde_json::Value;
-use st_core::weights::{Checkpoint, HfName, LoadReport, NameMap, load_into};
+use st_core::weights::LoadReport;
+use st_models::layers::hf_linear;
 use st_models::loss::cross_entropy;
-use st_models::task::{check_task_load, grow_vocab, initializer_range, save_task_dir, task_config};
 use st_models::{
-    Dropout, Encoder, EncoderArchitecture, EncoderConfig, EncoderInput, ModelError, encoder_config,
+    Dropout, EncoderOutput, EncoderSpec, EncoderWithHead, Head, HeadNames, HeadTask, ModelError,
+    SameNames, TaskNames, load_with_head, save_with_head,
 };
 
-/// An encoder with a span (start / end) head.
+/// Dropout (DistilBERT only) then `qa_outputs`: hidden size → 2 (start, end) per token.
 #[derive(Module, Debug)]
-pub struct SpanExtractor<B: Backend> {
-    pub encoder: Encoder<B>,
+pub struct SpanHead<B: Backend> {
     pub dropout: Dropout,
-    /// `qa_outputs`: hidden size → 2 (start, end).
     pub qa_outputs: Linear<B>,
 }
 
@@ -35,22 +32,28 @@ pub struct SpanLogits<B: Backend> {
     pub end: Tensor<B, 2>,
 }
 
-impl<B: Backend> SpanExtractor<B> {
-    pub fn forward(&self, input: EncoderInput<B>) -> SpanLogits<B> {
-        let hidden = self.encoder.forward(input).last_hidden_state;
-        let logits = st_models::linear_tokens(&self.qa_outputs, self.dropout.forward(hidden));
+impl<B: Backend> Head<B> for SpanHead<B> {
+    type Output = SpanLogits<B>;
+
+    fn forward(&self, encoded: EncoderOutput<B>) -> SpanLogits<B> {
+        let hidden = self.dropout.forward(encoded.last_hidden_state);
+        let logits = st_models::linear_tokens(&self.qa_outputs, hidden);
         let [batch, seq, _] = logits.dims();
-        let mut parts = logits.split(1, 2).into_iter();
-        let mut next = || {
-            parts
-                .next()
-                .expect("qa_outputs has two outputs")
-                .reshape([batch, seq])
-        };
-        let start = next();
-        SpanLogits { start, end: next() }
+        let start = logits
+            .clone()
+            .slice([0..batch, 0..seq, 0..1])
+            .reshape([batch, seq]);
+        let end = logits.slice([0..batch, 0..seq, 1..2]).reshape([batch, seq]);
+        SpanLogits { start, end }
+    }
+
+    fn names(&self) -> Box<dyn HeadNames> {
+        Box::new(SameNames)
     }
 }
+
+/// An encoder with a span (start / end) head.
+pub type SpanExtractor<B> = EncoderWithHead<B, SpanHead<B>>;
 
 /// `transformers`' question-answering loss: the mean of the start and end cross-entropies
 /// over the sequence positions. Positions must lie inside the sequence (windows put an
@@ -65,144 +68,68 @@ pub fn span_loss<B: Backend>(
         / 2.0
 }
 
-/// Burn paths → Hugging Face names: `encoder.*` through the architecture's map (with its
-/// base-model prefix), `qa_outputs.*` unchanged.
-pub struct SpanExtractorNames {
-    pub encoder: Box<dyn NameMap>,
-}
-
-impl NameMap for SpanExtractorNames {
-    fn hf_name(&self, path: &str) -> HfName {
-        match path.strip_prefix("encoder.") {
-            Some(rest) => self.encoder.hf_name(rest),
-            None => HfName {
-                name: path.to_string(),
-                in_base_model: false,
-            },
-        }
-    }
-
-    fn base_model_prefix(&self) -> &str {
-        self.encoder.base_model_prefix()
-    }
-}
-
-/// A span extractor with what it was built from.
+/// A span extractor with the encoder spec it was built from.
 #[derive(Debug)]
 pub struct LoadedSpanExtractor<B: Backend> {
     pub model: SpanExtractor<B>,
-    pub arch: Arc<dyn EncoderArchitecture>,
-    pub encoder_config: EncoderConfig,
-    /// `config.json` as read, saved back with the task keys.
-    pub config: Value,
+    pub spec: EncoderSpec,
     pub report: LoadReport,
 }
 
 impl<B: Backend> LoadedSpanExtractor<B> {
-    pub fn names(&self) -> SpanExtractorNames {
-        SpanExtractorNames {
-            encoder: self.arch.name_map(&self.encoder_config),
-        }
-    }
-
-    /// Grow the word embeddings to `vocab_size` rows and record it in both configurations.
-    pub fn with_vocab_size(mut self, vocab_size: usize) -> Self {
-        self.model.encoder = grow_vocab(
-            self.model.encoder,
-            &mut self.encoder_config,
-            &mut self.config,
-            vocab_size,
-        );
-        self
-    }
-
-    /// A copy holding `model` (e.g. the trained one), for saving.
-    pub fn with_model(&self, model: SpanExtractor<B>) -> Self {
-        Self {
-            model,
-            arch: self.arch.clone(),
-            encoder_config: self.encoder_config.clone(),
-            config: self.config.clone(),
-            report: LoadReport::default(),
-        }
+    /// The name map of this model.
+    pub fn names(&self) -> TaskNames {
+        self.spec.task_names(Box::new(SameNames))
     }
 }
 
-/// Load a span extractor of `model_type` from `dir`. A base-model checkpoint gets a new head
-/// (logged); a missing encoder weight is an error naming it.
+/// Build the span extractor `spec` describes and load `dir`'s checkpoint into it. A base-model
+/// checkpoint gets a new head (logged); a missing encoder weight is an error naming it.
+pub fn build_span_extractor<B: Backend>(
+    mut spec: EncoderSpec,
+    dir: &Path,
+    device: &B::Device,
+) -> Result<LoadedSpanExtractor<B>, ModelError> {
+    // No `*ForQuestionAnswering` model has a pooler.
+    spec.config.has_pooler = false;
+    let head = SpanHead {
+        dropout: Dropout::new(spec.head_dropout(HeadTask::QuestionAnswering)),
+        qa_outputs: hf_linear(spec.config.hidden_size, 2, spec.initializer_range(), device),
+    };
+    let (model, report) = load_with_head(&spec, head, dir, HeadTask::QuestionAnswering, device)?;
+    Ok(LoadedSpanExtractor {
+        model,
+        spec,
+        report,
+    })
+}
+
+/// Load a span extractor of `model_type` from `dir`; `without_dropout` zeroes every dropout
+/// (for gradient checks).
 pub fn load_span_extractor<B: Backend>(
     model_type: &str,
     dir: &Path,
     without_dropout: bool,
     device: &B::Device,
 ) -> Result<LoadedSpanExtractor<B>, ModelError> {
-    let (arch, mut encoder_config, config) = encoder_config(model_type, dir)?;
-    // No `*ForQuestionAnswering` model has a pooler.
-    encoder_config.has_pooler = false;
-    let mut dropout = match arch.model_type() {
-        "distilbert" => config
-            .get("qa_dropout")
-            .and_then(Value::as_f64)
-            .unwrap_or(0.1),
-        _ => 0.0,
-    };
+    let mut spec = EncoderSpec::read(model_type, dir)?;
     if without_dropout {
-        encoder_config = encoder_config.without_dropout();
-        dropout = 0.0;
+        spec = spec.without_dropout();
     }
-    let mut qa_outputs = LinearConfig::new(encoder_config.hidden_size, 2)
-        .with_initializer(Initializer::Normal {
-            mean: 0.0,
-            std: initializer_range(&config),
-        })
-        .init(device);
-    qa_outputs.bias = Some(Param::from_tensor(Tensor::zeros([2], device)));
-    let model = SpanExtractor {
-        encoder: Encoder::new(&encoder_config, device),
-        dropout: Dropout::new(dropout),
-        qa_outputs,
-    };
-    let names = SpanExtractorNames {
-        encoder: arch.name_map(&encoder_config),
-    };
-    let (model, report) = load_into(model, &Checkpoint::open(dir)?, &names)?;
-    check_task_load(&report, model_type, "question answering")?;
-    Ok(LoadedSpanExtractor {
-        model,
-        arch,
-        encoder_config,
-        config,
-        report,
-    })
+    let mut loaded = build_span_extractor(spec, dir, device)?;
+    if without_dropout {
+        loaded.model.head.dropout = Dropout::new(0.0);
+    }
+    Ok(loaded)
 }
 
-/// The `transformers` class name of the question-answering model of a `model_type`.
-pub fn architecture_name(model_type: &str) -> &'static str {
-    match model_type {
-        "roberta" => "RobertaForQuestionAnswering",
-        "xlmroberta" | "xlm-roberta" => "XLMRobertaForQuestionAnswering",
-        "camembert" => "CamembertForQuestionAnswering",
-        "distilbert" => "DistilBertForQuestionAnswering",
-        "electra" => "ElectraForQuestionAnswering",
-        "albert" => "AlbertForQuestionAnswering",
-        _ => "BertForQuestionAnswering",
-    }
-}
-
-/// Write a Hugging Face `*ForQuestionAnswering` directory into `dir` (an empty, staging
-/// directory): weights, `config.json` (two outputs, `transformers`' default label names) and
-/// the tokenizer files of `tokenizer_dir`.
+/// Write a Hugging Face `*ForQuestionAnswering` directory's weights and `config.json` (two
+/// outputs, `transformers`' default label names) into `dir` (an empty, staging directory).
 pub fn save_span_extractor<B: Backend>(
-    loaded: &LoadedSpanExtractor<B>,
-    tokenizer_dir: &Path,
+    model: &SpanExtractor<B>,
+    spec: &EncoderSpec,
     dir: &Path,
 ) -> Result<(), ModelError> {
     let labels = ["LABEL_0".to_string(), "LABEL_1".to_string()];
-    let config = task_config(
-        &loaded.config,
-        architecture_name(loaded.arch.model_type()),
-        &labels,
-        None,
-    );
-    save_task_dir(&loaded.model, &loaded.names(), &config, tokenizer_dir, dir)
+    save_with_head(model, spec, HeadTask::QuestionAnswering, &labels, None, dir)
 }

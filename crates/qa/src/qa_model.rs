@@ -1,31 +1,31 @@
-//! `QuestionAnsweringModel`: Simple Transformers' extractive question answering on the shared
-//! trainer.
+//! `QuestionAnsweringModel`: Simple Transformers' extractive question answering as features +
+//! head + metrics on the shared [`TaskModel`] lifecycle.
 
-use std::collections::BTreeMap;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use burn::module::AutodiffModule;
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::{ElementConversion, Int, Tensor};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use st_core::args::Args;
 use st_core::backend::{DeviceRequest, TrainBackend};
-use st_core::hub::{HubOptions, resolve_model_dir};
-use st_core::metrics::{Metrics, squad_scores};
-use st_core::tokenizer::{Tokenizer, TokenizerOptions};
-use st_core::train::{EvalResults, Task, TrainError, TrainOptions, TrainOutput, train};
-use st_core::weights::{NamedParameter, named_parameters};
-use st_models::{EncoderInput, ModelError};
+use st_core::hub::HubOptions;
+use st_core::task::{
+    ArgsInput, BatchOrder, FeatureKey, Mode, Prepared, TaskBase, TaskModel, cached, for_each_batch,
+    mean_loss, values,
+};
+use st_core::text::TextFile;
+use st_core::train::{EvalResults, TrainError};
+use st_core::weights::NameMap;
+use st_models::{EncoderInput, EncoderSpec, ModelError, SameNames};
 
 use crate::args::QaArgs;
 use crate::data::{Context, DataError, LazySquad, check_answers, check_unique_ids, read_squad};
 use crate::decode::{DecodeOptions, Decoded, NBestAnswer, WindowLogits, decode};
 use crate::features::{FeatureError, Featurizer, Window};
-use crate::model::{
-    LoadedSpanExtractor, SpanExtractor, load_span_extractor, save_span_extractor, span_loss,
-};
+use crate::model::{SpanExtractor, build_span_extractor, save_span_extractor, span_loss};
+pub use crate::results::{AnswerComparison, QaAnswer, QaProbability, QaTexts, calculate_results};
 
 /// What can go wrong in a question-answering model.
 #[derive(Debug, thiserror::Error)]
@@ -44,83 +44,60 @@ pub enum QaError {
     Empty,
 }
 
-macro_rules! into_core {
-    ($($t:ty),*) => {$(
-        impl From<$t> for QaError {
-            fn from(e: $t) -> Self {
-                Self::Core(e.into())
-            }
-        }
-    )*};
-}
-into_core!(
-    st_core::args::ArgsError,
-    st_core::hub::HubError,
-    st_core::backend::BackendError,
-    st_core::tokenizer::TokenizerError,
-    st_core::metrics::MetricError
-);
+st_core::core_error_conversions!(QaError);
 
 /// Constructor options besides `model_type` and `model_name` (Python's keyword arguments).
 #[derive(Debug, Clone, Default)]
 pub struct QaOptions {
-    pub args: QaArgs,
+    /// Arguments replacing a saved `model_args.json` (Python: an args object).
+    pub args: Option<QaArgs>,
+    /// A JSON object of arguments merged over the saved ones (Python: an args dict).
+    pub overrides: Option<serde_json::Value>,
     pub device: DeviceRequest,
     pub hub: HubOptions,
 }
 
-/// Extra metrics: called with the first gold answer of every question (empty when impossible)
-/// and the predicted answers, as Python's `**kwargs` metrics are.
-pub type QaMetrics = Metrics<String, String>;
-
-/// A question whose prediction was not exactly right (Python's `similar_text` /
-/// `incorrect_text` entries).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AnswerComparison {
-    pub truth: String,
-    pub predicted: String,
-    pub question: String,
-}
-
-/// Python's `texts`: which questions were answered correctly, similarly or incorrectly.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QaTexts {
-    pub correct_text: BTreeMap<String, String>,
-    pub similar_text: BTreeMap<String, AnswerComparison>,
-    pub incorrect_text: BTreeMap<String, AnswerComparison>,
-}
-
-/// The n best answers of a question (Python's `{"id", "answer": [...]}`), best first; the
-/// empty string is the "no answer" answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct QaAnswer {
-    pub id: String,
-    pub answer: Vec<String>,
-}
-
-/// The probabilities of those answers (Python's `{"id", "probability": [...]}`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct QaProbability {
-    pub id: String,
-    pub probability: Vec<f64>,
-}
+pub use crate::results::QaMetrics;
 
 /// Windows of a set of contexts, with where each question's windows are.
-struct Featurised {
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Featurised {
     windows: Vec<Window>,
     /// Per question (flat order): its windows.
     ranges: Vec<Range<usize>>,
 }
 
+/// Featurised evaluation data: the contexts (decoding cuts answers from them) and their
+/// windows.
+#[derive(Debug, Clone)]
+pub struct EvalRows {
+    contexts: Vec<Context>,
+    features: Featurised,
+}
+
+/// A padded batch with its answer positions.
+#[derive(Debug)]
+pub struct Batch<B: Backend> {
+    input: EncoderInput<B>,
+    start_positions: Tensor<B, 1, Int>,
+    end_positions: Tensor<B, 1, Int>,
+}
+
+/// Where training questions come from.
+#[derive(Debug)]
+pub enum TrainRows {
+    /// Featurised up front: training examples are windows.
+    Memory(Vec<Window>),
+    /// Read and featurised batch by batch: training examples are questions (a question's
+    /// windows all join its batch).
+    Lazy(LazySquad),
+}
+
 /// Extractive question answering with Simple Transformers' API.
 #[derive(Debug)]
 pub struct QuestionAnsweringModel<B: AutodiffBackend = TrainBackend> {
-    extractor: LoadedSpanExtractor<B>,
-    tokenizer: Tokenizer,
-    /// The arguments in effect.
-    pub args: QaArgs,
-    device: B::Device,
-    source_dir: PathBuf,
+    base: TaskBase<B, SpanExtractor<B>, QaArgs>,
+    spec: EncoderSpec,
 }
 
 impl QuestionAnsweringModel<TrainBackend> {
@@ -132,74 +109,33 @@ impl QuestionAnsweringModel<TrainBackend> {
     }
 }
 
+/// Whether any context has a question.
+fn has_questions(contexts: &[Context]) -> Result<(), QaError> {
+    if contexts.iter().all(|c| c.qas.is_empty()) {
+        return Err(QaError::Empty);
+    }
+    Ok(())
+}
+
 impl<B: AutodiffBackend> QuestionAnsweringModel<B> {
-    /// Load on an explicit device of any autodiff backend.
-    pub fn with_device(
-        model_type: &str,
-        model_name: &str,
-        options: QaOptions,
-        device: B::Device,
-    ) -> Result<Self, QaError> {
-        let dir = resolve_model_dir(model_name, &options.hub)?;
-        let mut args = QaArgs::default();
-        args.load_from_dir(&dir)?;
-        if options.args != QaArgs::default() {
-            args = options.args;
-        }
-        args.model.model_type = Some(model_type.to_string());
-        args.model.model_name = Some(model_name.to_string());
-        // As Python seeds before building the model, so that a new head is reproducible.
-        if let Some(seed) = args.model.manual_seed {
-            B::seed(&device, seed);
-        }
-        let mut extractor = load_span_extractor::<B>(model_type, &dir, false, &device)?;
-        let mut tokenizer = Tokenizer::from_dir(
-            &dir,
-            &TokenizerOptions {
-                do_lower_case: args.model.do_lower_case,
-                special_tokens: extractor.arch.special_tokens(),
-                ignore_tokenizer_json: false,
-            },
-        )?;
-        if !args.special_tokens_list.is_empty() {
-            let added = tokenizer.add_special_tokens(&args.special_tokens_list);
-            extractor = extractor.with_vocab_size(tokenizer.vocab_size());
-            tracing::info!(added, "special_tokens_list added to the tokenizer");
-        }
-        Ok(Self {
-            extractor,
-            tokenizer,
-            args,
-            device,
-            source_dir: dir,
-        })
-    }
-
-    /// The tokenizer, with any `special_tokens_list` tokens added.
-    pub fn tokenizer(&self) -> &Tokenizer {
-        &self.tokenizer
-    }
-
-    /// The model's parameters by Hugging Face name (`get_named_parameters()`).
-    pub fn get_named_parameters(&self) -> Vec<String> {
-        named_parameters(&self.extractor.model, &self.extractor.names(), true)
-            .into_iter()
-            .map(|p| p.hf_name)
-            .collect()
-    }
-
     fn featurizer(&self) -> Result<Featurizer<'_>, QaError> {
+        let args = self.args();
         Ok(Featurizer::new(
-            &self.tokenizer,
-            self.args.model.max_seq_length,
-            self.args.max_query_length,
-            self.args.doc_stride,
+            self.tokenizer(),
+            args.model.max_seq_length,
+            args.max_query_length,
+            args.doc_stride,
         )?)
     }
 
     /// The windows of every question of `contexts`, made in parallel. `labelled` checks and
     /// locates the answers (training, evaluation).
-    fn featurise(&self, contexts: &[Context], labelled: bool) -> Result<Featurised, QaError> {
+    fn featurise(
+        &self,
+        contexts: &[Context],
+        labelled: bool,
+        mode: Mode,
+    ) -> Result<Featurised, QaError> {
         let featurizer = self.featurizer()?;
         let firsts: Vec<usize> = contexts
             .iter()
@@ -209,11 +145,9 @@ impl<B: AutodiffBackend> QuestionAnsweringModel<B> {
                 Some(first)
             })
             .collect();
-        let per_context = contexts
-            .par_iter()
-            .zip(firsts)
-            .map(|(c, first)| featurizer.windows(c, first, labelled))
-            .collect::<Result<Vec<_>, _>>()?;
+        let per_context = self.base.try_featurise(mode, contexts, |i, c| {
+            featurizer.windows(c, firsts[i], labelled)
+        })?;
         let windows: Vec<Window> = per_context.into_iter().flatten().collect();
         let questions: usize = contexts.iter().map(|c| c.qas.len()).sum();
         let mut ranges = vec![0..0; questions];
@@ -228,143 +162,57 @@ impl<B: AutodiffBackend> QuestionAnsweringModel<B> {
         Ok(Featurised { windows, ranges })
     }
 
-    /// Fine-tune on `train_data` (evaluating on `eval_data` during training when the args say
-    /// so), then save to `output_dir`. Training uses each question's first answer.
-    pub fn train_model(
-        &mut self,
-        train_data: &[Context],
-        eval_data: Option<&[Context]>,
-        extra_metrics: QaMetrics,
-    ) -> Result<TrainOutput, QaError> {
-        if train_data.iter().all(|c| c.qas.is_empty()) {
-            return Err(QaError::Empty);
-        }
-        check_answers(train_data)?;
-        let windows = self.featurise(train_data, true)?.windows;
-        self.train_on(TrainSource::Memory(windows), eval_data, extra_metrics)
+    /// [`QuestionAnsweringModel::featurise`] of labelled data through the feature cache.
+    fn cached_features(&self, contexts: &[Context], mode: Mode) -> Result<Featurised, QaError> {
+        let args = self.args();
+        let mut key = FeatureKey::new(self.tokenizer(), &args.model);
+        key.add(contexts)
+            .add(args.doc_stride)
+            .add(args.max_query_length);
+        let name = format!(
+            "{}_{}",
+            self.spec.arch.model_type(),
+            args.model.max_seq_length
+        );
+        cached(&args.model, mode, &name, &key, || {
+            self.featurise(contexts, true, mode)
+        })
     }
 
-    /// Fine-tune on a file: a JSON list of contexts, or with `lazy_loading` a JSONL file (one
-    /// context per line) indexed up front and read question by question as batches need them.
-    pub fn train_model_from_file(
-        &mut self,
-        path: &Path,
-        eval_data: Option<&[Context]>,
-        extra_metrics: QaMetrics,
-    ) -> Result<TrainOutput, QaError> {
-        if !self.args.lazy_loading {
-            let contexts = read_squad(path)?;
-            return self.train_model(&contexts, eval_data, extra_metrics);
-        }
-        let lazy = LazySquad::index(path)?;
-        self.train_on(TrainSource::Lazy(lazy), eval_data, extra_metrics)
-    }
-
-    fn train_on(
-        &mut self,
-        source: TrainSource,
-        eval_data: Option<&[Context]>,
-        extra_metrics: QaMetrics,
-    ) -> Result<TrainOutput, QaError> {
-        let eval = eval_data
-            .map(|contexts| -> Result<_, QaError> {
-                check_answers(contexts)?;
-                check_unique_ids(contexts)?;
-                Ok((contexts, self.featurise(contexts, true)?))
-            })
-            .transpose()?;
-        let mut task = QaTask {
-            owner: self,
-            train: source,
-            eval,
-            extra_metrics,
-        };
-        let model = task.owner.extractor.model.clone();
-        let args = task.owner.args.model.clone();
-        let device = task.owner.device.clone();
-        let (model, output) = train(&mut task, model, &args, &TrainOptions::default(), &device)?;
-        self.extractor.model = model;
-        Ok(output)
-    }
-
-    /// Evaluate on questions with gold answers: Python's `(result, texts)`.
-    ///
-    /// `result` has Python's `correct` (prediction equals the first gold answer, both
-    /// stripped), `similar` (one contains the other), `incorrect`, and `eval_loss` (the
-    /// training loss on the evaluation windows; Python's is the mean start logit, a bug), plus
-    /// the official SQuAD `exact` and `f1` (percent, best over all gold answers) and the extra
-    /// metrics. Writes `predictions_test.json`, `nbest_predictions_test.json` and
-    /// `null_odds_test.json` into `args.output_dir`.
-    pub fn eval_model(
-        &self,
-        eval_data: &[Context],
-        extra_metrics: &QaMetrics,
-    ) -> Result<(EvalResults, QaTexts), QaError> {
-        if eval_data.iter().all(|c| c.qas.is_empty()) {
-            return Err(QaError::Empty);
-        }
-        check_answers(eval_data)?;
-        check_unique_ids(eval_data)?;
-        let features = self.featurise(eval_data, true)?;
-        let show = !self.args.model.silent;
-        let model = self.extractor.model.valid();
-        let (result, texts, decoded) =
-            self.evaluate_features(&model, eval_data, &features, extra_metrics, show)?;
-        self.write_predictions(eval_data, &decoded, Path::new(&self.args.model.output_dir))?;
-        Ok((result, texts))
-    }
-
-    fn evaluate_features(
-        &self,
-        model: &SpanExtractor<B::InnerBackend>,
-        contexts: &[Context],
-        features: &Featurised,
-        extra_metrics: &QaMetrics,
-        show_progress: bool,
-    ) -> Result<(EvalResults, QaTexts, Vec<Decoded>), QaError> {
-        let (logits, eval_loss) = self.run(model, &features.windows, true, show_progress)?;
-        let decoded = self.decode_all(contexts, features, &logits, self.args.n_best_size);
-        let predictions: Vec<&str> = decoded.iter().map(|d| d.prediction.as_str()).collect();
-        let (mut result, texts) = calculate_results(contexts, &predictions, extra_metrics)?;
-        result.insert("eval_loss".into(), eval_loss);
-        Ok((result, texts, decoded))
-    }
-
-    /// Answer questions: Python's `(answers, probabilities)`, each question's `n_best_size`
-    /// (default `args.n_best_size`) best answers, best first, the empty string standing for
-    /// "no answer in the context". Gold answers, if present, are ignored.
-    pub fn predict(
+    /// Answer questions with each question's `n_best_size` best answers (Python's
+    /// `predict(to_predict, n_best_size)`); see [`TaskModel::predict`].
+    pub fn predict_n_best(
         &self,
         to_predict: &[Context],
-        n_best_size: Option<usize>,
+        n_best_size: usize,
     ) -> Result<(Vec<QaAnswer>, Vec<QaProbability>), QaError> {
-        if to_predict.iter().all(|c| c.qas.is_empty()) {
-            return Err(QaError::Empty);
-        }
-        check_unique_ids(to_predict)?;
-        let features = self.featurise(to_predict, false)?;
-        let model = self.extractor.model.valid();
-        let (logits, _) = self.run(&model, &features.windows, false, !self.args.model.silent)?;
-        let n_best = n_best_size.unwrap_or(self.args.n_best_size);
-        let decoded = self.decode_all(to_predict, &features, &logits, n_best);
-        let questions = to_predict.iter().flat_map(|c| &c.qas);
-        Ok(questions
-            .zip(decoded)
-            .map(|(q, d)| {
-                let (answer, probability) =
-                    d.nbest.into_iter().map(|a| (a.text, a.probability)).unzip();
-                (
-                    QaAnswer {
-                        id: q.id.clone(),
-                        answer,
-                    },
-                    QaProbability {
-                        id: q.id.clone(),
-                        probability,
-                    },
-                )
-            })
-            .unzip())
+        self.base.compute(|| {
+            has_questions(to_predict)?;
+            check_unique_ids(to_predict)?;
+            let features = self.featurise(to_predict, false, Mode::Eval)?;
+            let model = self.base.module.valid();
+            let show = !self.args().model.silent;
+            let (logits, _) = self.run(&model, &features.windows, false, show)?;
+            let decoded = self.decode_all(to_predict, &features, &logits, n_best_size);
+            let questions = to_predict.iter().flat_map(|c| &c.qas);
+            Ok(questions
+                .zip(decoded)
+                .map(|(q, d)| {
+                    let (answer, probability) =
+                        d.nbest.into_iter().map(|a| (a.text, a.probability)).unzip();
+                    (
+                        QaAnswer {
+                            id: q.id.clone(),
+                            answer,
+                        },
+                        QaProbability {
+                            id: q.id.clone(),
+                            probability,
+                        },
+                    )
+                })
+                .unzip())
+        })
     }
 
     fn decode_all(
@@ -376,8 +224,8 @@ impl<B: AutodiffBackend> QuestionAnsweringModel<B> {
     ) -> Vec<Decoded> {
         let options = DecodeOptions {
             n_best_size,
-            max_answer_length: self.args.max_answer_length,
-            null_score_diff_threshold: self.args.null_score_diff_threshold,
+            max_answer_length: self.args().max_answer_length,
+            null_score_diff_threshold: self.args().null_score_diff_threshold,
         };
         let texts: Vec<&str> = contexts
             .iter()
@@ -404,10 +252,7 @@ impl<B: AutodiffBackend> QuestionAnsweringModel<B> {
         with_loss: bool,
         show_progress: bool,
     ) -> Result<(Vec<WindowLogits>, f64), QaError> {
-        let batch_size = self.args.model.eval_batch_size.max(1);
-        let bar = progress_bar(windows.len().div_ceil(batch_size), show_progress);
-        let mut order: Vec<usize> = (0..windows.len()).collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(windows[i].ids.len()));
+        let lengths: Vec<usize> = windows.iter().map(|w| w.ids.len()).collect();
         let mut out = vec![
             WindowLogits {
                 start: Vec::new(),
@@ -416,35 +261,43 @@ impl<B: AutodiffBackend> QuestionAnsweringModel<B> {
             windows.len()
         ];
         let (mut loss_sum, mut batches) = (0.0f64, 0usize);
-        for chunk in order.chunks(batch_size) {
-            let chosen: Vec<&Window> = chunk.iter().map(|&i| &windows[i]).collect();
-            let batch = self.batch::<B::InnerBackend>(&chosen, &self.device);
-            let logits = model.forward(batch.input);
-            let [rows, seq] = logits.start.dims();
-            if with_loss {
-                let loss = span_loss(logits.clone(), batch.start_positions, batch.end_positions);
-                loss_sum += loss.into_scalar().elem::<f64>();
-                batches += 1;
-            }
-            let read = |t: Tensor<B::InnerBackend, 2>| -> Result<Vec<f32>, QaError> {
-                t.into_data()
-                    .convert::<f32>()
-                    .to_vec()
-                    .map_err(|e| st_core::Error::Other(format!("reading logits: {e:?}")).into())
-            };
-            let (start, end) = (read(logits.start)?, read(logits.end)?);
-            for (row, &i) in chunk.iter().enumerate().take(rows) {
-                let len = windows[i].ids.len();
-                let at = row * seq;
-                out[i] = WindowLogits {
-                    start: start[at..at + len].to_vec(),
-                    end: end[at..at + len].to_vec(),
-                };
-            }
-            bar.inc(1);
-        }
-        bar.finish_and_clear();
-        Ok((out, loss_sum / batches.max(1) as f64))
+        let batch_size = self.args().model.eval_batch_size;
+        let label = if with_loss {
+            "Running evaluation"
+        } else {
+            "Running prediction"
+        };
+        // Every window's logits are kept separately, so batching by length never changes a
+        // result, and the loss is the same mean whatever the order.
+        for_each_batch(
+            &lengths,
+            batch_size,
+            BatchOrder::LongestFirst,
+            show_progress,
+            label,
+            |rows| {
+                let chosen: Vec<&Window> = rows.iter().map(|&i| &windows[i]).collect();
+                let batch = self.batch::<B::InnerBackend>(&chosen, &self.base.device);
+                let logits = model.forward(batch.input);
+                let [n, seq] = logits.start.dims();
+                if with_loss {
+                    let loss =
+                        span_loss(logits.clone(), batch.start_positions, batch.end_positions);
+                    loss_sum += loss.into_scalar().elem::<f64>();
+                    batches += 1;
+                }
+                let (start, end) = (values(logits.start)?, values(logits.end)?);
+                for (row, &i) in rows.iter().enumerate().take(n) {
+                    let (len, at) = (windows[i].ids.len(), row * seq);
+                    out[i] = WindowLogits {
+                        start: start[at..at + len].to_vec(),
+                        end: end[at..at + len].to_vec(),
+                    };
+                }
+                Ok::<(), QaError>(())
+            },
+        )?;
+        Ok((out, mean_loss(loss_sum, batches)))
     }
 
     /// Write Python's three prediction files into `dir` (each replaced atomically; other files
@@ -486,207 +339,213 @@ impl<B: AutodiffBackend> QuestionAnsweringModel<B> {
         Ok(())
     }
 
-    /// Save a directory that reloads here (with its `model_args.json`) and in Python
-    /// `transformers` (`AutoModelForQuestionAnswering`), atomically.
-    pub fn save_model(&self, output_dir: &Path) -> Result<(), QaError> {
-        let staged = st_core::staging::StagedDir::new(output_dir)
-            .map_err(|e| st_core::Error::io(output_dir, e))?;
-        self.write_model(&self.extractor.model, staged.path())?;
-        staged
-            .commit()
-            .map_err(|e| st_core::Error::io(output_dir, e))?;
-        Ok(())
-    }
-
-    fn write_model(&self, model: &SpanExtractor<B>, dir: &Path) -> Result<(), QaError> {
-        let snapshot = self.extractor.with_model(model.clone());
-        save_span_extractor(&snapshot, &self.source_dir, dir)?;
-        if !self.args.special_tokens_list.is_empty() {
-            // The source's tokenizer files lack the added tokens: write ours over them.
-            self.tokenizer.save_json(&dir.join("tokenizer.json"))?;
-        }
-        self.args.save(dir)?;
-        Ok(())
-    }
-
     /// Pad `windows` into one batch with their answer positions.
     fn batch<BB: Backend>(&self, windows: &[&Window], device: &BB::Device) -> Batch<BB> {
-        let seq = windows.iter().map(|w| w.ids.len()).max().unwrap_or(0);
-        let pad = i64::from(self.tokenizer.pad_id());
-        let mut ids = vec![pad; windows.len() * seq];
-        let mut mask = vec![0i64; windows.len() * seq];
-        let mut types = vec![0i64; windows.len() * seq];
-        for (row, window) in windows.iter().enumerate() {
-            let span = row * seq..row * seq + window.ids.len();
-            ids[span.clone()].copy_from_slice(&window.ids);
-            types[span.clone()].copy_from_slice(&window.type_ids);
-            mask[span].fill(1);
-        }
-        let shape = [windows.len(), seq];
-        let tensor = |v: &[i64]| Tensor::<BB, 1, Int>::from_ints(v, device).reshape(shape);
+        let ids: Vec<&[i64]> = windows.iter().map(|w| w.ids.as_slice()).collect();
+        let types: Vec<&[i64]> = windows.iter().map(|w| w.type_ids.as_slice()).collect();
         let positions = |f: fn(&Window) -> i64| {
             let v: Vec<i64> = windows.iter().map(|w| f(w)).collect();
             Tensor::<BB, 1, Int>::from_ints(v.as_slice(), device)
         };
         Batch {
-            input: EncoderInput {
-                input_ids: tensor(&ids),
-                attention_mask: tensor(&mask),
-                token_type_ids: self
-                    .extractor
-                    .arch
-                    .uses_token_type_ids()
-                    .then(|| tensor(&types)),
-                position_ids: None,
-            },
+            input: EncoderInput::from_rows(
+                &ids,
+                Some(&types),
+                i64::from(self.tokenizer().pad_id()),
+                self.spec.arch.uses_token_type_ids(),
+                device,
+            ),
             start_positions: positions(|w| w.start_position),
             end_positions: positions(|w| w.end_position),
         }
     }
 }
 
-/// Python's `calculate_results` plus the official SQuAD scores: `predictions` holds one answer
-/// per question of `truth`, in order.
-pub fn calculate_results<S: AsRef<str>>(
-    truth: &[Context],
-    predictions: &[S],
-    extra_metrics: &QaMetrics,
-) -> Result<(EvalResults, QaTexts), QaError> {
-    let questions: Vec<_> = truth.iter().flat_map(|c| &c.qas).collect();
-    let mut texts = QaTexts::default();
-    let (mut true_answers, mut predicted, mut golds) = (Vec::new(), Vec::new(), Vec::new());
-    for (q, prediction) in questions.iter().zip(predictions) {
-        let prediction = prediction.as_ref();
-        let answer = q.answers.first().map_or("", |a| a.text.as_str());
-        let (p, a) = (prediction.trim(), answer.trim());
-        let comparison = || AnswerComparison {
-            truth: answer.to_string(),
-            predicted: prediction.to_string(),
-            question: q.question.clone(),
-        };
-        if p == a {
-            texts.correct_text.insert(q.id.clone(), answer.to_string());
-        } else if a.contains(p) || p.contains(a) {
-            texts.similar_text.insert(q.id.clone(), comparison());
-        } else {
-            texts.incorrect_text.insert(q.id.clone(), comparison());
-        }
-        true_answers.push(answer.to_string());
-        predicted.push(prediction.to_string());
-        golds.push(
-            q.answers
-                .iter()
-                .map(|a| a.text.as_str())
-                .collect::<Vec<_>>(),
-        );
-    }
-    let official = squad_scores(&predicted, &golds)?;
-    let mut result = EvalResults::new();
-    result.insert("correct".into(), texts.correct_text.len() as f64);
-    result.insert("similar".into(), texts.similar_text.len() as f64);
-    result.insert("incorrect".into(), texts.incorrect_text.len() as f64);
-    result.insert("exact".into(), official.exact);
-    result.insert("f1".into(), official.f1);
-    result.extend(extra_metrics.evaluate(&true_answers, &predicted));
-    Ok((result, texts))
-}
-
-fn progress_bar(len: usize, show: bool) -> indicatif::ProgressBar {
-    if !show {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len as u64);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("Running prediction {pos}/{len} {wide_bar}")
-    {
-        bar.set_style(style);
-    }
-    bar
-}
-
-/// A padded batch with its answer positions.
-struct Batch<B: Backend> {
-    input: EncoderInput<B>,
-    start_positions: Tensor<B, 1, Int>,
-    end_positions: Tensor<B, 1, Int>,
-}
-
-/// Where training questions come from.
-enum TrainSource {
-    /// Featurised up front: training examples are windows.
-    Memory(Vec<Window>),
-    /// Read and featurised batch by batch: training examples are questions (a question's
-    /// windows all join its batch).
-    Lazy(LazySquad),
-}
-
-/// The trainer's view of a question-answering model.
-struct QaTask<'a, B: AutodiffBackend> {
-    owner: &'a QuestionAnsweringModel<B>,
-    train: TrainSource,
-    eval: Option<(&'a [Context], Featurised)>,
-    extra_metrics: QaMetrics,
-}
-
-impl<B: AutodiffBackend> Task<B> for QaTask<'_, B> {
-    type Model = SpanExtractor<B>;
+impl<B: AutodiffBackend> TaskModel<B> for QuestionAnsweringModel<B> {
+    type Args = QaArgs;
+    type Options = QaOptions;
+    type Error = QaError;
+    type Module = SpanExtractor<B>;
+    type Example = Context;
+    type Input<'a> = Context;
+    type Predictions = (Vec<QaAnswer>, Vec<QaProbability>);
+    type Metrics = QaMetrics;
+    type EvalDetails = (QaTexts, Vec<Decoded>);
+    type EvalOutput = (EvalResults, QaTexts);
+    type TrainRows = TrainRows;
+    type EvalRows = EvalRows;
     type Batch = Batch<B>;
 
-    fn num_train_examples(&self) -> usize {
-        match &self.train {
-            TrainSource::Memory(windows) => windows.len(),
-            TrainSource::Lazy(file) => file.len(),
+    fn with_device(
+        model_type: &str,
+        model_name: &str,
+        options: QaOptions,
+        device: B::Device,
+    ) -> Result<Self, QaError> {
+        let input = ArgsInput {
+            args: options.args.as_ref(),
+            overrides: options.overrides.as_ref(),
+        };
+        let prepared = Prepared::<QaArgs>::open(model_type, model_name, input, &options.hub)?;
+        let spec = EncoderSpec::new(model_type, prepared.config.clone(), &prepared.model_dir)?;
+        TaskBase::<B, SpanExtractor<B>, QaArgs>::seed(&prepared.args, &device);
+        let mut loaded = build_span_extractor::<B>(spec, &prepared.model_dir, &device)?;
+        let special = prepared.args.special_tokens_list.clone();
+        let (tokenizer, added) =
+            (loaded.spec).tokenizer(&prepared.tokenizer_dir, &prepared.args.model, &special)?;
+        if added {
+            loaded.model.encoder = loaded
+                .spec
+                .grow_vocab(loaded.model.encoder, tokenizer.vocab_size());
+        }
+        Ok(Self {
+            base: TaskBase::new(prepared, loaded.model, tokenizer, added, device)?,
+            spec: loaded.spec,
+        })
+    }
+
+    fn base(&self) -> &TaskBase<B, SpanExtractor<B>, QaArgs> {
+        &self.base
+    }
+
+    fn base_mut(&mut self) -> &mut TaskBase<B, SpanExtractor<B>, QaArgs> {
+        &mut self.base
+    }
+
+    /// A JSON list of contexts in Simple Transformers' SQuAD shape, in the `encoding`
+    /// argument's encoding (as Python reads QA files).
+    fn read_examples(&self, path: &Path) -> Result<Vec<Context>, QaError> {
+        let file = TextFile::new(path, self.args().model.encoding.as_deref());
+        Ok(read_squad(file)?)
+    }
+
+    /// Training uses each question's first answer.
+    fn train_rows(&self, contexts: &[Context]) -> Result<TrainRows, QaError> {
+        has_questions(contexts)?;
+        check_answers(contexts)?;
+        Ok(TrainRows::Memory(
+            self.cached_features(contexts, Mode::Train)?.windows,
+        ))
+    }
+
+    /// With `lazy_loading`, a JSONL file (one context per line) indexed up front and read
+    /// question by question as batches need them; otherwise a JSON list read whole.
+    fn train_rows_from_file(&self, path: &Path) -> Result<TrainRows, QaError> {
+        let args = self.args();
+        if !args.lazy_loading {
+            return self.train_rows(&self.read_examples(path)?);
+        }
+        let file = TextFile::new(path, args.model.encoding.as_deref());
+        Ok(TrainRows::Lazy(LazySquad::index(file)?))
+    }
+
+    fn num_train_rows(rows: &TrainRows) -> usize {
+        match rows {
+            TrainRows::Memory(windows) => windows.len(),
+            TrainRows::Lazy(file) => file.len(),
         }
     }
 
-    fn train_batch(&self, indices: &[usize], device: &B::Device) -> Result<Batch<B>, TrainError> {
-        let task_error = |e: QaError| TrainError::Task(e.to_string());
-        match &self.train {
-            TrainSource::Memory(windows) => {
+    fn train_batch(
+        &self,
+        rows: &TrainRows,
+        indices: &[usize],
+        device: &B::Device,
+    ) -> Result<Batch<B>, QaError> {
+        Ok(match rows {
+            TrainRows::Memory(windows) => {
                 let chosen: Vec<&Window> = indices.iter().map(|&i| &windows[i]).collect();
-                Ok(self.owner.batch::<B>(&chosen, device))
+                self.batch::<B>(&chosen, device)
             }
-            TrainSource::Lazy(file) => {
-                let contexts = file.read(indices).map_err(|e| task_error(e.into()))?;
-                let features = self.owner.featurise(&contexts, true).map_err(task_error)?;
+            TrainRows::Lazy(file) => {
+                let contexts = file.read(indices)?;
+                let features = self.featurise(&contexts, true, Mode::Train)?;
                 let refs: Vec<&Window> = features.windows.iter().collect();
-                Ok(self.owner.batch::<B>(&refs, device))
+                self.batch::<B>(&refs, device)
             }
-        }
+        })
     }
 
-    fn loss(&self, model: &Self::Model, batch: Batch<B>) -> Tensor<B, 1> {
-        let logits = model.forward(batch.input);
+    fn loss(&self, module: &SpanExtractor<B>, batch: Batch<B>) -> Tensor<B, 1> {
+        let logits = module.forward(batch.input);
         span_loss(logits, batch.start_positions, batch.end_positions)
     }
 
-    fn has_eval_data(&self) -> bool {
-        self.eval.is_some()
+    fn eval_rows(&self, contexts: &[Context]) -> Result<EvalRows, QaError> {
+        has_questions(contexts)?;
+        check_answers(contexts)?;
+        check_unique_ids(contexts)?;
+        Ok(EvalRows {
+            features: self.cached_features(contexts, Mode::Eval)?,
+            contexts: contexts.to_vec(),
+        })
     }
 
-    fn evaluate(&mut self, model: &Self::Model) -> Result<EvalResults, TrainError> {
-        let (contexts, features) = self.eval.as_ref().ok_or(TrainError::NoEvalData)?;
-        let show = !(self.owner.args.model.silent
-            || self.owner.args.model.evaluate_during_training_silent);
-        self.owner
-            .evaluate_features(
-                &model.valid(),
-                contexts,
-                features,
-                &self.extra_metrics,
-                show,
-            )
-            .map(|(result, _, _)| result)
-            .map_err(|e| TrainError::Task(e.to_string()))
+    /// Python's `correct` (prediction equals the first gold answer, both stripped), `similar`
+    /// (one contains the other), `incorrect`, and `eval_loss` (the training loss on the
+    /// evaluation windows; Python's is the mean start logit, a bug), plus the official SQuAD
+    /// `exact` and `f1` (percent, best over all gold answers) and the extra metrics.
+    fn evaluate(
+        &self,
+        module: &<SpanExtractor<B> as AutodiffModule<B>>::InnerModule,
+        rows: &EvalRows,
+        metrics: &QaMetrics,
+        show_progress: bool,
+    ) -> Result<(EvalResults, Self::EvalDetails), QaError> {
+        let features = &rows.features;
+        let (logits, eval_loss) = self.run(module, &features.windows, true, show_progress)?;
+        let decoded = self.decode_all(&rows.contexts, features, &logits, self.args().n_best_size);
+        let predictions: Vec<&str> = decoded.iter().map(|d| d.prediction.as_str()).collect();
+        let (mut result, texts) = calculate_results(&rows.contexts, &predictions, metrics)?;
+        result.insert("eval_loss".into(), eval_loss);
+        Ok((result, (texts, decoded)))
     }
 
-    fn named_parameters(&self, model: &Self::Model) -> Vec<NamedParameter> {
-        named_parameters(model, &self.owner.extractor.names(), true)
+    fn metric_names(&self, metrics: &QaMetrics) -> Vec<String> {
+        let builtin = [
+            "correct",
+            "similar",
+            "incorrect",
+            "exact",
+            "f1",
+            "eval_loss",
+        ];
+        (builtin.into_iter().map(String::from))
+            .chain(metrics.iter().map(|m| m.name().to_string()))
+            .collect()
     }
 
-    fn save(&self, model: &Self::Model, dir: &Path) -> Result<(), TrainError> {
-        self.owner
-            .write_model(model, dir)
-            .map_err(|e| TrainError::Task(e.to_string()))
+    /// Python's `(result, texts)`; writes `predictions_test.json`,
+    /// `nbest_predictions_test.json` and `null_odds_test.json` into `args.output_dir`.
+    fn eval_output(
+        &self,
+        contexts: &[Context],
+        results: EvalResults,
+        (texts, decoded): Self::EvalDetails,
+    ) -> Result<(EvalResults, QaTexts), QaError> {
+        let dir = Path::new(&self.args().model.output_dir);
+        self.write_predictions(contexts, &decoded, dir)?;
+        Ok((results, texts))
+    }
+
+    /// Each question's `n_best_size` best answers (Python's `(answers, probabilities)`), best
+    /// first, the empty string standing for "no answer in the context". Gold answers, if
+    /// present, are ignored. [`QuestionAnsweringModel::predict_n_best`] takes another size.
+    fn predict_inputs(
+        &self,
+        contexts: &[Context],
+    ) -> Result<(Vec<QaAnswer>, Vec<QaProbability>), QaError> {
+        self.predict_n_best(contexts, self.args().n_best_size)
+    }
+
+    fn name_map(&self) -> Box<dyn NameMap + '_> {
+        Box::new(self.spec.task_names(Box::new(SameNames)))
+    }
+
+    /// Weights and `config.json`: the directory loads in Python `transformers` as
+    /// `AutoModelForQuestionAnswering`.
+    fn write_weights(&self, module: &SpanExtractor<B>, dir: &Path) -> Result<(), QaError> {
+        save_span_extractor(module, &self.spec, dir)?;
+        Ok(())
     }
 }

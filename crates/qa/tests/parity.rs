@@ -49,7 +49,7 @@ fn tokenizer(fixture: &str, model_type: &str) -> Tokenizer {
     Tokenizer::from_dir(
         &fixture_dir(fixture),
         &TokenizerOptions {
-            special_tokens: loaded.arch.special_tokens(),
+            special_tokens: loaded.spec.arch.special_tokens(),
             ..Default::default()
         },
     )

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use st_core::args::ModelArgs;
 use st_core::metrics::Metric;
+use st_core::task::TaskModel;
 use st_core::tokenizer::{Tokenizer, TokenizerOptions};
 use st_qa::{
     Answer, Context, DecodeOptions, Featurizer, QaArgs, QaError, QaMetrics, QaOptions, Question,
@@ -85,6 +86,9 @@ fn args(dir: &Path) -> QaArgs {
             manual_seed: Some(3),
             silent: true,
             save_model_every_epoch: false,
+            // eval_model writes eval_results.txt into output_dir, so training after an
+            // evaluation needs this, as in Python.
+            overwrite_output_dir: true,
             ..Default::default()
         },
         max_query_length: 16,
@@ -96,7 +100,7 @@ fn args(dir: &Path) -> QaArgs {
 
 fn model(args: QaArgs) -> QuestionAnsweringModel {
     let options = QaOptions {
-        args,
+        args: Some(args),
         ..Default::default()
     };
     QuestionAnsweringModel::new("bert", &fixture("models/bert"), options).unwrap()
@@ -175,7 +179,7 @@ fn learns_to_answer_and_reports_python_and_squad_keys() {
             ("b", "what city was visited ?"),
         ],
     )];
-    let (answers, probabilities) = model.predict(&to_predict, Some(3)).unwrap();
+    let (answers, probabilities) = model.predict_n_best(&to_predict, 3).unwrap();
     assert_eq!(answers[0].id, "a");
     assert_eq!(answers[0].answer[0], "fox");
     assert_eq!(answers[1].answer[0], "tokyo");
@@ -337,11 +341,11 @@ fn saved_models_reload_with_identical_answers() {
     assert_eq!(config["architectures"][0], "BertForQuestionAnswering");
     let reloaded =
         QuestionAnsweringModel::new("bert", saved.to_str().unwrap(), QaOptions::default()).unwrap();
-    assert_eq!(reloaded.args.max_query_length, 16);
+    assert_eq!(reloaded.args().max_query_length, 16);
     let data = contexts();
     assert_eq!(
-        model.predict(&data, None).unwrap(),
-        reloaded.predict(&data, None).unwrap()
+        model.predict(&data).unwrap(),
+        reloaded.predict(&data).unwrap()
     );
 }
 
@@ -402,7 +406,7 @@ fn an_answer_not_at_answer_start_is_an_error_naming_the_question() {
     // Duplicate ids are refused where results are keyed by id.
     let mut twice = contexts();
     twice[1].qas[0].id = twice[0].qas[0].id.clone();
-    let err = model.predict(&twice, None).unwrap_err().to_string();
+    let err = model.predict(&twice).unwrap_err().to_string();
     assert!(err.contains("more than once"), "{err}");
 
     // A JSON file with a syntax error names the file and line.

@@ -12,11 +12,12 @@ use std::path::PathBuf;
 
 use burn::tensor::backend::Backend;
 use serde::Serialize;
-use st_core::args::{Args, ModelArgs};
+use st_core::args::ModelArgs;
 use st_core::backend::{DefaultBackend, DeviceRequest};
-use st_core::hub::{HubOptions, resolve_model_dir};
-use st_core::tokenizer::{Padding, Tokenizer, TokenizerOptions};
-use st_models::{EncoderInput, LoadedEncoder, ModelError, load_encoder};
+use st_core::hub::HubOptions;
+use st_core::task::{ArgsInput, Prepared};
+use st_core::tokenizer::{Padding, Tokenizer};
+use st_models::{EncoderInput, EncoderSpec, LoadedEncoder, ModelError, load_encoder_spec};
 
 /// What can go wrong building or running a representation model.
 #[derive(Debug, thiserror::Error)]
@@ -35,29 +36,7 @@ pub enum RepresentationError {
     BadStrategy(String),
 }
 
-impl From<st_core::tokenizer::TokenizerError> for RepresentationError {
-    fn from(e: st_core::tokenizer::TokenizerError) -> Self {
-        Self::Core(e.into())
-    }
-}
-
-impl From<st_core::args::ArgsError> for RepresentationError {
-    fn from(e: st_core::args::ArgsError) -> Self {
-        Self::Core(e.into())
-    }
-}
-
-impl From<st_core::hub::HubError> for RepresentationError {
-    fn from(e: st_core::hub::HubError) -> Self {
-        Self::Core(e.into())
-    }
-}
-
-impl From<st_core::backend::BackendError> for RepresentationError {
-    fn from(e: st_core::backend::BackendError) -> Self {
-        Self::Core(e.into())
-    }
-}
+st_core::core_error_conversions!(RepresentationError);
 
 /// How token vectors become the returned embedding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -109,7 +88,10 @@ pub struct EncodedText {
 /// Constructor options besides `model_type` and `model_name`.
 #[derive(Debug, Clone, Default)]
 pub struct RepresentationOptions {
-    pub args: ModelArgs,
+    /// Arguments replacing a saved `model_args.json` (Python: an args object).
+    pub args: Option<ModelArgs>,
+    /// A JSON object of arguments merged over the saved ones (Python: an args dict).
+    pub overrides: Option<serde_json::Value>,
     pub device: DeviceRequest,
     pub hub: HubOptions,
 }
@@ -147,24 +129,15 @@ impl<B: Backend> RepresentationModel<B> {
         options: RepresentationOptions,
         device: B::Device,
     ) -> Result<Self, RepresentationError> {
-        let dir = resolve_model_dir(model_name, &options.hub)?;
-        let mut args = ModelArgs::default();
-        args.load_from_dir(&dir)?;
-        // Explicit options win over a saved model_args.json, as an args object does in Python.
-        if options.args != ModelArgs::default() {
-            args = options.args;
-        }
-        args.model_type = Some(model_type.to_string());
-        args.model_name = Some(model_name.to_string());
-        let encoder = load_encoder::<B>(model_type, &dir, &device)?;
-        let tokenizer = Tokenizer::from_dir(
-            &dir,
-            &TokenizerOptions {
-                do_lower_case: args.do_lower_case,
-                special_tokens: encoder.arch.special_tokens(),
-                ignore_tokenizer_json: false,
-            },
-        )?;
+        let input = ArgsInput {
+            args: options.args.as_ref(),
+            overrides: options.overrides.as_ref(),
+        };
+        let prepared = Prepared::<ModelArgs>::open(model_type, model_name, input, &options.hub)?;
+        let spec = EncoderSpec::new(model_type, prepared.config.clone(), &prepared.model_dir)?;
+        let (tokenizer, _) = spec.tokenizer(&prepared.tokenizer_dir, &prepared.args, &[])?;
+        let encoder = load_encoder_spec::<B>(spec, &prepared.model_dir, &device)?;
+        let (args, dir) = (prepared.args, prepared.model_dir);
         Ok(Self {
             encoder,
             tokenizer,

@@ -26,7 +26,10 @@ fn unsupported(key: &str, reason: &str) -> ArgsError {
 /// `Err` naming `key` unless `value` is at least `min`.
 fn at_least(key: &str, value: usize, min: usize) -> Result<(), ArgsError> {
     if value < min {
-        return Err(invalid(key, format!("must be at least {min}, found {value}")));
+        return Err(invalid(
+            key,
+            format!("must be at least {min}, found {value}"),
+        ));
     }
     Ok(())
 }

@@ -11,7 +11,6 @@ use serde_json::{Map, Value};
 
 use super::ArgsError;
 
-
 /// Borrows `value` as an object or explains what it was instead.
 pub(super) fn as_object(value: &Value) -> Result<&Map<String, Value>, ArgsError> {
     value.as_object().ok_or_else(|| ArgsError::NotAnObject {
@@ -97,7 +96,10 @@ pub(super) fn describe(value: &Value) -> String {
 
 /// The known key closest in spelling to `key`, if it is close enough to be a
 /// plausible typo (edit distance 2, or 3 for keys longer than 8 characters).
-pub(super) fn closest_key<'a>(key: &str, known: impl Iterator<Item = &'a String>) -> Option<String> {
+pub(super) fn closest_key<'a>(
+    key: &str,
+    known: impl Iterator<Item = &'a String>,
+) -> Option<String> {
     let limit = if key.chars().count() > 8 { 3 } else { 2 };
     let wanted = key.to_lowercase();
     known
@@ -145,7 +147,10 @@ pub(super) fn remove_not_saved(map: &mut Map<String, Value>) {
 }
 
 /// Keeps only the keys of `saved` that `known` has; returns the others, sorted.
-pub(super) fn retain_known(saved: &mut Map<String, Value>, known: &Map<String, Value>) -> Vec<String> {
+pub(super) fn retain_known(
+    saved: &mut Map<String, Value>,
+    known: &Map<String, Value>,
+) -> Vec<String> {
     let ignored: BTreeSet<String> = saved
         .keys()
         .filter(|k| !known.contains_key(*k))
@@ -203,4 +208,3 @@ pub(super) fn write_and_sync(path: &Path, contents: &[u8]) -> std::io::Result<()
     file.write_all(contents)?;
     file.sync_all()
 }
-

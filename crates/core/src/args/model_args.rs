@@ -4,7 +4,6 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-
 /// Optimiser settings for an explicit list of named parameters
 /// (`custom_parameter_groups`). Unknown keys are rejected so that a typo such
 /// as `"learning_rate"` instead of `"lr"` does not silently do nothing.
@@ -318,4 +317,3 @@ impl Default for ModelArgs {
         }
     }
 }
-

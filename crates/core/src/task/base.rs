@@ -132,7 +132,11 @@ impl<B: Backend, M, A: TaskArgs> TaskBase<B, M, A> {
             Mode::Eval => args.use_multiprocessing_for_evaluation,
         };
         if !parallel {
-            return items.iter().enumerate().map(|(i, item)| f(i, item)).collect();
+            return items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| f(i, item))
+                .collect();
         }
         // Python's chunk size: max(n / (2 * processes), 500) when not given.
         let chunk = usize::try_from(args.multiprocessing_chunksize)

@@ -59,10 +59,8 @@ where
         Mode::Train => "train",
         Mode::Eval => "dev",
     };
-    let path = PathBuf::from(&args.cache_dir).join(format!(
-        "cached_{tag}_{name}_{:016x}.json",
-        key.finish()
-    ));
+    let path = PathBuf::from(&args.cache_dir)
+        .join(format!("cached_{tag}_{name}_{:016x}.json", key.finish()));
     let reuse = !args.reprocess_input_data || (mode == Mode::Eval && args.use_cached_eval_features);
     if reuse && !args.no_cache {
         let cached = std::fs::read(&path)

@@ -24,9 +24,9 @@ use st_core::weights::{HfName, NameMap};
 use serde_json::Value;
 
 use super::{EncoderArchitecture, Names};
-use crate::heads::{HeadTask, SequenceHead, config_f64};
-use crate::config::{EncoderConfig, HfConfig, PositionIds};
 use crate::ModelError;
+use crate::config::{EncoderConfig, HfConfig, PositionIds};
+use crate::heads::{HeadTask, SequenceHead, config_f64};
 
 /// The ALBERT architecture. `inner_group_num` is needed to name shared layers.
 #[derive(Debug, Clone, Copy)]

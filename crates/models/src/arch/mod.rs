@@ -29,9 +29,9 @@ use serde_json::Value;
 use st_core::tokenizer::SpecialTokens;
 use st_core::weights::NameMap;
 
+use crate::ModelError;
 use crate::config::{EncoderConfig, HfConfig};
 use crate::heads::{HeadTask, SequenceHead, classifier_dropout};
-use crate::ModelError;
 
 /// An encoder architecture: how it reads its `config.json`, names its parameters, frames its
 /// inputs, and which heads `transformers` puts on it for each task. Register one with

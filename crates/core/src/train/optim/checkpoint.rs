@@ -57,11 +57,9 @@ impl<B: Backend> GroupedOptimizer<B> {
         path: &std::path::Path,
         device: &B::Device,
     ) -> Result<(), TrainError> {
-        let bad = |message: String| {
-            TrainError::BadState {
-                path: path.to_path_buf(),
-                message: format!("invalid optimizer state: {message}"),
-            }
+        let bad = |message: String| TrainError::BadState {
+            path: path.to_path_buf(),
+            message: format!("invalid optimizer state: {message}"),
         };
         let bytes = std::fs::read(path).map_err(|e| TrainError::io(path, e))?;
         let (_, metadata) =

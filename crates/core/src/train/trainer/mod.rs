@@ -114,7 +114,10 @@ impl<'a> Trainer<'a> {
     }
 
     /// Check everything that can be checked before anything is trained or written.
-    pub fn validate<B: AutodiffBackend, T: Trainable<B>>(&self, task: &T) -> Result<(), TrainError> {
+    pub fn validate<B: AutodiffBackend, T: Trainable<B>>(
+        &self,
+        task: &T,
+    ) -> Result<(), TrainError> {
         let args = self.args;
         args.check_training()?;
         OptimizerConfig::from_args(args)?;
@@ -155,7 +158,10 @@ impl<'a> Trainer<'a> {
             .resume_from
             .as_deref()
             .is_some_and(|dir| is_inside(dir, output));
-        if !args.overwrite_output_dir && !args.no_save && !continues_here && is_non_empty_dir(output)
+        if !args.overwrite_output_dir
+            && !args.no_save
+            && !continues_here
+            && is_non_empty_dir(output)
         {
             return Err(TrainError::OutputDirNotEmpty(output.to_path_buf()));
         }
@@ -268,4 +274,3 @@ pub fn mean(values: &[f64]) -> f64 {
     }
     values.iter().sum::<f64>() / values.len() as f64
 }
-

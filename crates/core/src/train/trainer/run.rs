@@ -257,8 +257,8 @@ impl<B: AutodiffBackend, T: Trainable<B>> Run<'_, B, T> {
             self.optimizer
                 .save_state(&self.names, &staged.path().join(OPTIMIZER_FILE))?;
             let path = staged.path().join(TRAINER_STATE_FILE);
-            let json = serde_json::to_string_pretty(&self.state)
-                .map_err(|e| TrainError::BadState {
+            let json =
+                serde_json::to_string_pretty(&self.state).map_err(|e| TrainError::BadState {
                     path: path.clone(),
                     message: format!("cannot serialise the trainer state: {e}"),
                 })?;
@@ -296,4 +296,3 @@ impl<B: AutodiffBackend, T: Trainable<B>> Run<'_, B, T> {
         Ok((model, output))
     }
 }
-

@@ -85,7 +85,12 @@ pub(super) enum Verdict {
 
 /// Early stopping as Simple Transformers' classification model does it (see module docs);
 /// the best value and the patience counter live in the resumable [`TrainerState`].
-pub(super) fn judge(state: &mut TrainerState, value: f64, args: &ModelArgs, counts: bool) -> Verdict {
+pub(super) fn judge(
+    state: &mut TrainerState,
+    value: f64,
+    args: &ModelArgs,
+    counts: bool,
+) -> Verdict {
     let Some(best) = state.best_metric else {
         state.best_metric = Some(value);
         return Verdict::Improved;
@@ -154,11 +159,10 @@ pub(super) fn epoch_order(n: usize, chunk: Option<usize>, rng: &mut ShuffleRng) 
 pub(super) fn read_state(dir: &Path) -> Result<TrainerState, TrainError> {
     let path = dir.join(TRAINER_STATE_FILE);
     let text = std::fs::read_to_string(&path).map_err(|e| TrainError::io(&path, e))?;
-    let state: TrainerState =
-        serde_json::from_str(&text).map_err(|e| TrainError::BadState {
-            path: path.clone(),
-            message: format!("invalid trainer state: {e}"),
-        })?;
+    let state: TrainerState = serde_json::from_str(&text).map_err(|e| TrainError::BadState {
+        path: path.clone(),
+        message: format!("invalid trainer state: {e}"),
+    })?;
     if state.pending_batches > 0 {
         return Err(TrainError::BadState {
             path,
@@ -212,8 +216,7 @@ mod tests {
             early_stopping_delta: 0.1,
             ..Default::default()
         };
-        let mut state =
-            TrainerState::start(None, LrScheduler::new(Schedule::Constant, vec![1.0]));
+        let mut state = TrainerState::start(None, LrScheduler::new(Schedule::Constant, vec![1.0]));
         let verdicts: Vec<&str> = [1.0, 0.95, 0.5, 0.45, 0.6, 0.41]
             .iter()
             .map(|&v| match judge(&mut state, v, &args, true) {
