@@ -11,7 +11,7 @@ use common::{Setup, train_and_eval};
 use st_classification::{
     ClassificationArgs, ClassificationModel, ClassificationOptions, Label, softmax,
 };
-use st_core::metrics::{Metric, Metrics};
+use st_core::metrics::{FnMetric, Metrics};
 use st_core::task::TaskModel;
 
 fn main() -> Result<(), common::Error> {
@@ -32,7 +32,7 @@ fn main() -> Result<(), common::Error> {
     let mut model = ClassificationModel::new("bert", &setup.model_dir, options)?;
     model.train_model(&train, None, Metrics::new())?;
     // Multi-class results carry mcc and eval_loss, as in Python; accuracy is an extra metric.
-    let accuracy = Metric::new("accuracy", |truth: &[f64], predicted: &[f64]| {
+    let accuracy = FnMetric::new("accuracy", |truth: &[f64], predicted: &[f64]| {
         let hits = truth.iter().zip(predicted).filter(|(t, p)| t == p).count();
         hits as f64 / truth.len() as f64
     });

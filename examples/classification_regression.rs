@@ -9,7 +9,7 @@ mod common;
 
 use common::{Setup, train_and_eval};
 use st_classification::{ClassificationArgs, ClassificationModel, ClassificationOptions};
-use st_core::metrics::{Metric, Metrics, pearson};
+use st_core::metrics::{FnMetric, Metrics, pearson};
 use st_core::task::TaskModel;
 
 fn main() -> Result<(), common::Error> {
@@ -29,7 +29,7 @@ fn main() -> Result<(), common::Error> {
 
     let mut model = ClassificationModel::new("bert", &setup.model_dir, options)?;
     model.train_model(&train, None, Metrics::new())?;
-    let correlation = Metric::new("pearson", |truth: &[f64], predicted: &[f64]| {
+    let correlation = FnMetric::new("pearson", |truth: &[f64], predicted: &[f64]| {
         pearson(truth, predicted).unwrap_or(f64::NAN)
     });
     let (result, _, _) = model.eval_model(&eval, &Metrics::new().with(correlation))?;

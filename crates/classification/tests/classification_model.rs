@@ -5,7 +5,7 @@ use st_classification::{
     ClassificationArgs, ClassificationModel, ClassificationOptions, Example, Label, softmax,
 };
 use st_core::args::ModelArgs;
-use st_core::metrics::{Metric, Metrics};
+use st_core::metrics::{FnMetric, Metrics};
 use st_core::task::TaskModel;
 
 mod common;
@@ -77,7 +77,7 @@ fn binary_training_learns_and_reports_python_keys() {
     let (before, _, _) = model.eval_model(&data, &Metrics::new()).unwrap();
     let output = model.train_model(&data, None, Metrics::new()).unwrap();
     assert_eq!(output.global_step, 3 * 15);
-    let extra = Metrics::new().with(Metric::new("always_one", |_: &[f64], _: &[f64]| 1.0));
+    let extra = Metrics::new().with(FnMetric::new("always_one", |_: &[f64], _: &[f64]| 1.0));
     let (after, outputs, wrong) = model.eval_model(&data, &extra).unwrap();
     let keys: Vec<&str> = after.keys().map(String::as_str).collect();
     assert_eq!(

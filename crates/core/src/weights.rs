@@ -107,11 +107,18 @@ pub trait NameMap {
     fn hf_name(&self, burn_path: &str) -> HfName;
     /// The prefix base-model weights carry in task checkpoints (`bert`, `roberta`…).
     fn base_model_prefix(&self) -> &str;
+    /// Whether the linear weight at `burn_path` is stored `[in, out]` in checkpoints too, like
+    /// Burn's, so that loading and saving must not transpose it (GPT-2's `Conv1D` layers).
+    fn keeps_layout(&self, burn_path: &str) -> bool {
+        let _ = burn_path;
+        false
+    }
     /// Checkpoint keys that are buffers, not parameters, and may be ignored silently.
     fn is_ignorable(&self, hf_name: &str) -> bool {
         hf_name.ends_with("position_ids")
             || hf_name.ends_with("embeddings.token_type_ids")
             || hf_name.ends_with("attention.self.masked_bias")
+            || hf_name.ends_with("num_batches_tracked")
     }
 }
 
@@ -322,6 +329,11 @@ impl LoadReport {
 }
 
 /// Whether a parameter is a linear layer's weight (stored transposed by PyTorch).
+/// Whether a parameter is a linear weight stored transposed in PyTorch checkpoints.
+fn is_transposed(map: &dyn NameMap, snapshot: &TensorSnapshot) -> bool {
+    is_linear_weight(snapshot) && !map.keeps_layout(&snapshot.full_path())
+}
+
 fn is_linear_weight(snapshot: &TensorSnapshot) -> bool {
     snapshot.module_type().as_deref() == Some("Struct:Linear")
         && snapshot
@@ -332,9 +344,13 @@ fn is_linear_weight(snapshot: &TensorSnapshot) -> bool {
         && snapshot.shape.len() == 2
 }
 
-/// Burn's LayerNorm calls its parameters `gamma`/`beta`; PyTorch `weight`/`bias`.
+/// Burn's normalisation layers call their parameters `gamma`/`beta`; PyTorch `weight`/`bias`.
 fn torch_param_name(snapshot: &TensorSnapshot, burn_path: &str) -> String {
-    if snapshot.module_type().as_deref() == Some("Struct:LayerNorm") {
+    let norm = matches!(
+        snapshot.module_type().as_deref(),
+        Some("Struct:LayerNorm" | "Struct:BatchNorm" | "Struct:RmsNorm" | "Struct:GroupNorm")
+    );
+    if norm {
         if let Some(stem) = burn_path.strip_suffix(".gamma") {
             return format!("{stem}.weight");
         }
@@ -400,7 +416,7 @@ pub fn named_parameters<B: Backend, M: Module<B>>(
             hf_name: full_hf_key(map, param, with_prefix),
             id: param.tensor_id.unwrap_or_default(),
             shape: param.shape.to_vec(),
-            transposed: is_linear_weight(param),
+            transposed: is_transposed(map, param),
         })
         .collect()
 }
@@ -426,7 +442,7 @@ pub fn load_into<B: Backend, M: Module<B>>(
 
     for param in &expected {
         let key = full_hf_key(map, param, prefixed);
-        let linear = is_linear_weight(param);
+        let linear = is_transposed(map, param);
         let mut torch_shape = param.shape.to_vec();
         if linear {
             torch_shape.reverse();
@@ -506,7 +522,7 @@ pub fn save_safetensors<B: Backend, M: Module<B>>(
             .to_vec()
             .map_err(|e| write_err(format!("reading `{key}`: {e:?}")))?;
         let mut shape = param.shape.to_vec();
-        let values = if is_linear_weight(&param) {
+        let values = if is_transposed(map, &param) {
             let t = transpose(&shape, &values);
             shape.reverse();
             t

@@ -536,10 +536,10 @@ fn misuse_is_reported_not_panicked() {
 #[test]
 fn user_metrics_evaluate_into_a_map_by_name() {
     let user: metrics::Metrics<usize, usize> = [
-        metrics::Metric::new("acc", |l: &[usize], p: &[usize]| {
+        metrics::FnMetric::new("acc", |l: &[usize], p: &[usize]| {
             metrics::accuracy(l, p).unwrap_or(f64::NAN)
         }),
-        metrics::Metric::new("mcc", |l: &[usize], p: &[usize]| {
+        metrics::FnMetric::new("mcc", |l: &[usize], p: &[usize]| {
             metrics::mcc(l, p).unwrap_or(f64::NAN)
         }),
     ]
@@ -548,7 +548,7 @@ fn user_metrics_evaluate_into_a_map_by_name() {
     let results = user.evaluate(&[0, 1, 1, 0], &[0, 1, 0, 0]);
     assert_eq!(results.keys().collect::<Vec<_>>(), ["acc", "mcc"]);
     assert_eq!(results["acc"], 0.75);
-    assert_eq!(user.get("mcc").map(metrics::Metric::name), Some("mcc"));
+    assert_eq!(user.get("mcc").map(|m| m.name()), Some("mcc"));
     assert!(user.get("f1").is_none());
     let threaded = user.clone();
     let from_thread = std::thread::spawn(move || threaded.evaluate(&[1], &[1])["acc"])

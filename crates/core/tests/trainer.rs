@@ -14,7 +14,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{ElementConversion, Tensor};
 use st_core::args::{CustomParameterGroup, ModelArgs};
 use st_core::backend::DefaultBackend;
-use st_core::metrics::{Metric, Metrics};
+use st_core::metrics::{FnMetric, Metrics};
 use st_core::train::{EvalResults, TrainError, Trainable, Trainer};
 use st_core::weights::{
     Checkpoint, HfName, NameMap, NamedParameter, load_into, named_parameters, save_safetensors,
@@ -498,7 +498,7 @@ fn a_user_metric_can_drive_early_stopping() {
             .map(|(l, p)| (l - p).abs())
             .fold(0.0, f64::max)
     };
-    task.extra.push(Metric::new("max_error", max_error));
+    task.extra.push(FnMetric::new("max_error", max_error));
     let settings = ModelArgs {
         evaluate_during_training: true,
         evaluate_during_training_steps: 4,

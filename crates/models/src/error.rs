@@ -7,7 +7,7 @@ use std::path::PathBuf;
 pub enum ModelError {
     #[error(
         "unknown {kind} model_type {given:?}{}; supported: {}",
-        .elsewhere.map(|k| format!(" (it is registered as a {k}, which this task cannot use)")).unwrap_or_default(),
+        .elsewhere.map(|k| format!(" (it is registered among the {k}s, which this task cannot use)")).unwrap_or_default(),
         .supported.join(", ")
     )]
     UnknownModelType {

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use st_core::args::ModelArgs;
-use st_core::metrics::{Metric, Metrics};
+use st_core::metrics::{FnMetric, Metrics};
 use st_core::task::TaskModel;
 use st_ner::{DEFAULT_LABELS, NerArgs, NerError, NerModel, NerOptions, Sentence};
 
@@ -105,7 +105,7 @@ fn learns_and_reports_python_keys() {
     let (before, _, _) = model.eval_model(&data, &Metrics::new()).unwrap();
     let output = model.train_model(&data, None, Metrics::new()).unwrap();
     assert_eq!(output.global_step, 2 * 30);
-    let extra = Metrics::new().with(Metric::new(
+    let extra = Metrics::new().with(FnMetric::new(
         "sentences",
         |truth: &[Vec<String>], _: &[Vec<String>]| truth.len() as f64,
     ));

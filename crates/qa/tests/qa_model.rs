@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use st_core::args::ModelArgs;
-use st_core::metrics::Metric;
+use st_core::metrics::FnMetric;
 use st_core::task::TaskModel;
 use st_core::tokenizer::{Tokenizer, TokenizerOptions};
 use st_qa::{
@@ -123,7 +123,7 @@ fn learns_to_answer_and_reports_python_and_squad_keys() {
     let questions = 3 * data.len();
     let (before, _) = model.eval_model(&data, &QaMetrics::new()).unwrap();
     model.train_model(&data, None, QaMetrics::new()).unwrap();
-    let extra = QaMetrics::new().with(Metric::new(
+    let extra = QaMetrics::new().with(FnMetric::new(
         "answered",
         |_: &[String], predicted: &[String]| {
             predicted.iter().filter(|p| !p.is_empty()).count() as f64

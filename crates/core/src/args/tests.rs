@@ -1,4 +1,3 @@
-
 use super::merge::edit_distance;
 use super::*;
 use serde::{Deserialize, Serialize};

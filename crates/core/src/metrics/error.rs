@@ -49,6 +49,9 @@ pub enum MetricError {
         found: usize,
     },
     /// A score or value is NaN or infinite.
+    /// A value that is not of the kind the metric takes (a fractional class id, say).
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
     #[error("{metric}: input contains a non-finite value ({value}) at index {index}")]
     NonFinite {
         /// The metric that was asked for.

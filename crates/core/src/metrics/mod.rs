@@ -15,7 +15,10 @@
 //! | `LRAP` (multi-label)                       | [`lrap`] |
 //! | `precision`, `recall`, `f1_score` (NER)    | [`seqeval_scores`], [`seqeval_report`] |
 //! | `perplexity` (language modelling)          | [`perplexity`] |
-//! | user `name=fn(labels, preds)` kwargs       | [`Metric`], [`Metrics`] |
+//! | user `name=fn(labels, preds)` kwargs       | [`FnMetric`] in [`Metrics`] |
+//!
+//! Built-ins and user closures implement one trait, [`Metric`]; [`builtin`] has the built-ins
+//! as values.
 //!
 //! plus [`pearson`]/[`spearman`] for regression and [`squad_scores`] for
 //! question answering.
@@ -26,6 +29,7 @@
 //! denominator in precision/recall/F1 and for an undefined MCC, NaN for the
 //! correlation of a constant input).
 
+pub mod builtin;
 mod classification;
 mod custom;
 mod error;
@@ -38,7 +42,7 @@ pub use classification::{
     Average, BinaryConfusion, PrecisionRecallF1, accuracy, confusion_binary, f1_score, mcc,
     precision, precision_recall_f1, recall,
 };
-pub use custom::{Metric, MetricFn, Metrics};
+pub use custom::{FnMetric, Metric, MetricFn, Metrics};
 pub use error::MetricError;
 pub use ranking::{average_precision, lrap, roc_auc};
 pub use regression::{pearson, spearman};
