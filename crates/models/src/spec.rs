@@ -129,6 +129,36 @@ impl EncoderSpec {
         Ok((tokenizer, new > 0))
     }
 
+    /// [`EncoderSpec::tokenizer`] for a task model whose encoder is `encoder`: the word
+    /// embeddings grow for added tokens, and a tokenizer with more tokens than the embeddings
+    /// have rows (another model's, through `tokenizer_name`) is an error rather than an
+    /// out-of-range lookup later. Returns the encoder, the tokenizer and whether tokens were
+    /// added.
+    pub fn attach_tokenizer<B: burn::tensor::backend::Backend>(
+        &mut self,
+        encoder: Encoder<B>,
+        dir: &Path,
+        args: &ModelArgs,
+        added: &[String],
+    ) -> Result<(Encoder<B>, Tokenizer, bool), ModelError> {
+        let (tokenizer, grew) = self.tokenizer(dir, args, added)?;
+        let encoder = if grew {
+            self.grow_vocab(encoder, tokenizer.vocab_size())
+        } else {
+            encoder
+        };
+        if tokenizer.vocab_size() > self.config.vocab_size {
+            return Err(ModelError::from(st_core::Error::Other(format!(
+                "the tokenizer in {} has {} tokens but the model's embeddings have {} rows; \
+                 the tokenizer (tokenizer_name) must belong to this model",
+                dir.display(),
+                tokenizer.vocab_size(),
+                self.config.vocab_size
+            ))));
+        }
+        Ok((encoder, tokenizer, grew))
+    }
+
     /// Grow `encoder`'s word embeddings to `vocab_size` rows (see
     /// [`Encoder::resize_token_embeddings`]; never shrinks) and record the size in both
     /// configurations, so that a saved `config.json` matches the saved weights.

@@ -340,16 +340,13 @@ impl<B: AutodiffBackend, A: ClassifierArgs> TaskModel<B> for ClassificationModel
         let spec = EncoderSpec::new(model_type, prepared.config.clone(), &prepared.model_dir)?;
         TaskBase::<B, SequenceClassifier<B>, A>::seed(&prepared.args, &device);
         let mut loaded = build_classifier::<B>(spec, &prepared.model_dir, num_labels, &device)?;
-        let (tokenizer, added) = (loaded.spec).tokenizer(
+        let (encoder, tokenizer, added) = loaded.spec.attach_tokenizer(
+            loaded.model.encoder,
             &prepared.tokenizer_dir,
             prepared.args.model(),
             &special_tokens,
         )?;
-        if added {
-            loaded.model.encoder = loaded
-                .spec
-                .grow_vocab(loaded.model.encoder, tokenizer.vocab_size());
-        }
+        loaded.model.encoder = encoder;
         Ok(Self {
             base: TaskBase::new(prepared, loaded.model, tokenizer, added, device)?,
             spec: loaded.spec,

@@ -240,13 +240,13 @@ impl<B: AutodiffBackend> TaskModel<B> for NerModel<B> {
         let mut loaded =
             build_token_classifier::<B>(spec, &prepared.model_dir, num_labels, &device)?;
         let special = prepared.args.special_tokens_list.clone();
-        let (tokenizer, added) =
-            (loaded.spec).tokenizer(&prepared.tokenizer_dir, &prepared.args.model, &special)?;
-        if added {
-            loaded.model.encoder = loaded
-                .spec
-                .grow_vocab(loaded.model.encoder, tokenizer.vocab_size());
-        }
+        let (encoder, tokenizer, added) = loaded.spec.attach_tokenizer(
+            loaded.model.encoder,
+            &prepared.tokenizer_dir,
+            &prepared.args.model,
+            &special,
+        )?;
+        loaded.model.encoder = encoder;
         Ok(Self {
             base: TaskBase::new(prepared, loaded.model, tokenizer, added, device)?,
             spec: loaded.spec,
