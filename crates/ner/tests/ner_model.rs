@@ -382,3 +382,41 @@ fn class_weights_weight_the_loss() {
         result["eval_loss"]
     );
 }
+
+#[test]
+fn a_run_resumed_from_its_epoch_checkpoint_ends_like_the_uninterrupted_one() {
+    let _rng = rng_lock();
+    let tmp = tempfile::tempdir().unwrap();
+    let make = |model_name: &str, outputs: &Path| {
+        let mut args = args(tmp.path());
+        args.model.num_train_epochs = 2;
+        args.model.save_model_every_epoch = true;
+        args.model.output_dir = outputs.to_string_lossy().into_owned();
+        let options = NerOptions {
+            args: Some(args),
+            ..Default::default()
+        };
+        NerModel::new("bert", model_name, options).unwrap()
+    };
+    let data = sentences();
+    let results = st_test_support::resume::check_resume(
+        tmp.path(),
+        &fixture("models/bert"),
+        make,
+        (&data, &data),
+        |(results, _, _)| results.clone(),
+    );
+    assert!(results.contains_key("f1_score"));
+}
+
+#[test]
+fn max_steps_stops_exactly_there() {
+    let _rng = rng_lock();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut settings = args(tmp.path());
+    settings.model.max_steps = 3;
+    let output = model(settings)
+        .train_model(&sentences(), None, Metrics::new())
+        .unwrap();
+    assert_eq!(output.global_step, 3);
+}

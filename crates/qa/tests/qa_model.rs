@@ -418,3 +418,46 @@ fn an_answer_not_at_answer_start_is_an_error_naming_the_question() {
         "{err}"
     );
 }
+
+#[test]
+fn a_run_resumed_from_its_epoch_checkpoint_ends_like_the_uninterrupted_one() {
+    let _rng = rng_lock();
+    let tmp = tempfile::tempdir().unwrap();
+    let make = |model_name: &str, outputs: &Path| {
+        let mut args = args(tmp.path());
+        args.model.num_train_epochs = 2;
+        args.model.save_model_every_epoch = true;
+        args.model.output_dir = outputs.to_string_lossy().into_owned();
+        let options = QaOptions {
+            args: Some(args),
+            ..Default::default()
+        };
+        QuestionAnsweringModel::new("bert", model_name, options).unwrap()
+    };
+    let data = contexts();
+    let results = st_test_support::resume::check_resume(
+        tmp.path(),
+        &fixture("models/bert"),
+        make,
+        (&data, &data),
+        |(results, _)| results.clone(),
+    );
+    assert!(results.contains_key("exact"));
+}
+
+#[test]
+fn max_steps_stops_exactly_there() {
+    let _rng = rng_lock();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut settings = args(tmp.path());
+    settings.model.max_steps = 4;
+    let options = QaOptions {
+        args: Some(settings),
+        ..Default::default()
+    };
+    let mut model = QuestionAnsweringModel::new("bert", &fixture("models/bert"), options).unwrap();
+    let output = model
+        .train_model(&contexts(), None, QaMetrics::new())
+        .unwrap();
+    assert_eq!(output.global_step, 4);
+}

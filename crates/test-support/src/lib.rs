@@ -3,6 +3,8 @@
 //! comparisons (max abs diff for outputs, relative L2 error for gradients, read back in Hugging
 //! Face layout). A dev-dependency only.
 
+pub mod resume;
+
 use std::path::{Path, PathBuf};
 
 use burn::optim::GradientsParams;
