@@ -79,13 +79,7 @@ fn unsupported(key: &str, reason: &str) -> ArgsError {
 }
 
 impl TaskArgs for ClassificationArgs {
-    fn model(&self) -> &ModelArgs {
-        &self.model
-    }
-
-    fn model_mut(&mut self) -> &mut ModelArgs {
-        &mut self.model
-    }
+    st_core::model_args_field!(model);
 
     fn check_task(&self) -> Result<(), ArgsError> {
         if self.onnx {
@@ -173,13 +167,7 @@ impl Default for MultiLabelClassificationArgs {
 impl Args for MultiLabelClassificationArgs {}
 
 impl TaskArgs for MultiLabelClassificationArgs {
-    fn model(&self) -> &ModelArgs {
-        &self.classification.model
-    }
-
-    fn model_mut(&mut self) -> &mut ModelArgs {
-        &mut self.classification.model
-    }
+    st_core::model_args_field!(classification.model);
 
     fn check_task(&self) -> Result<(), ArgsError> {
         let unsupported_with = |key: &str, why: &str| {

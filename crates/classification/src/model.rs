@@ -36,6 +36,25 @@ impl<B: Backend> LoadedClassifier<B> {
     }
 }
 
+/// A new head of `num_labels` outputs for the encoder `spec` describes, wired as the
+/// architecture says; the encoder gets a pooler when the head uses it.
+pub fn classification_head<B: Backend>(
+    spec: &mut EncoderSpec,
+    num_labels: usize,
+    device: &B::Device,
+) -> ClassificationHead<B> {
+    let kind = spec.arch.sequence_head();
+    spec.config.has_pooler = kind.uses_pooler();
+    ClassificationHead::new(
+        kind,
+        spec.config.hidden_size,
+        num_labels,
+        spec.head_dropout(HeadTask::SequenceClassification),
+        spec.initializer_range(),
+        device,
+    )
+}
+
 /// Build the classifier `spec` describes with `num_labels` outputs and load `dir`'s checkpoint
 /// into it. A base-model checkpoint gets a freshly initialised head (logged, as `transformers`
 /// does); a missing encoder weight is an error; a head of another size is a shape-mismatch
@@ -46,16 +65,7 @@ pub fn build_classifier<B: Backend>(
     num_labels: usize,
     device: &B::Device,
 ) -> Result<LoadedClassifier<B>, ModelError> {
-    let kind = spec.arch.sequence_head();
-    spec.config.has_pooler = kind.uses_pooler();
-    let head = ClassificationHead::new(
-        kind,
-        spec.config.hidden_size,
-        num_labels,
-        spec.head_dropout(HeadTask::SequenceClassification),
-        spec.initializer_range(),
-        device,
-    );
+    let head = classification_head(&mut spec, num_labels, device);
     let (model, report) =
         load_with_head(&spec, head, dir, HeadTask::SequenceClassification, device)?;
     Ok(LoadedClassifier {

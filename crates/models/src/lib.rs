@@ -36,4 +36,4 @@ pub use registry::{
     supported_model_types,
 };
 pub use spec::EncoderSpec;
-pub use task::{EncoderWithHead, Head, load_with_head, save_with_head};
+pub use task::{EncoderWithHead, Head, assemble, load_with_head, save_with_head};

@@ -6,8 +6,10 @@
 use std::path::Path;
 
 use burn::module::Module;
-use burn::tensor::backend::Backend;
+use burn::tensor::backend::{AutodiffBackend, Backend};
 use serde_json::Value;
+use st_core::args::TaskArgs;
+use st_core::task::{Prepared, TaskBase};
 use st_core::weights::{
     Checkpoint, LoadReport, SAFETENSORS_FILE, WeightsError, load_into, save_safetensors,
 };
@@ -56,6 +58,40 @@ pub fn load_with_head<B: Backend, H: Head<B>>(
     let (module, report) = load_into(module, &Checkpoint::open(dir)?, &names)?;
     check_task_load(&report, spec.arch.model_type(), task)?;
     Ok((module, report))
+}
+
+/// The second half of every encoder task's constructor, written once: the architecture and
+/// configuration from `prepared` (`config` overrides applied, checked), the backend seeded with
+/// `manual_seed` before the head is made (so a new head is reproducible, as in Python), the
+/// head `head` builds for the spec (it may set `has_pooler`) loaded with the checkpoint, the
+/// tokenizer with `special_tokens` added and the embeddings grown to fit, and the shared
+/// [`TaskBase`]. Returns the base and the encoder spec the task keeps for naming and saving.
+pub fn assemble<B, H, A>(
+    model_type: &str,
+    prepared: Prepared<A>,
+    special_tokens: &[String],
+    task: HeadTask,
+    head: impl FnOnce(&mut EncoderSpec, &B::Device) -> H,
+    device: B::Device,
+) -> Result<(TaskBase<B, EncoderWithHead<B, H>, A>, EncoderSpec), ModelError>
+where
+    B: AutodiffBackend,
+    H: Head<B>,
+    A: TaskArgs,
+{
+    let mut spec = EncoderSpec::new(model_type, prepared.config.clone(), &prepared.model_dir)?;
+    TaskBase::<B, EncoderWithHead<B, H>, A>::seed(&prepared.args, &device);
+    let head = head(&mut spec, &device);
+    let (mut module, _) = load_with_head(&spec, head, &prepared.model_dir, task, &device)?;
+    let (encoder, tokenizer, added) = spec.attach_tokenizer(
+        module.encoder,
+        &prepared.tokenizer_dir,
+        prepared.args.model(),
+        special_tokens,
+    )?;
+    module.encoder = encoder;
+    let base = TaskBase::new(prepared, module, tokenizer, added, device)?;
+    Ok((base, spec))
 }
 
 /// Write a Hugging Face task-model directory's weights and `config.json` into `dir` (an empty,

@@ -48,13 +48,7 @@ impl Default for NerArgs {
 impl Args for NerArgs {}
 
 impl TaskArgs for NerArgs {
-    fn model(&self) -> &ModelArgs {
-        &self.model
-    }
-
-    fn model_mut(&mut self) -> &mut ModelArgs {
-        &mut self.model
-    }
+    st_core::model_args_field!(model);
 
     fn check_task(&self) -> Result<(), ArgsError> {
         if self.onnx {

@@ -348,3 +348,9 @@ impl LazyConll {
         Ok(out)
     }
 }
+
+impl st_core::task::LazyRows for LazyConll {
+    fn len(&self) -> usize {
+        LazyConll::len(self)
+    }
+}

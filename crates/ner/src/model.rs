@@ -80,6 +80,23 @@ impl<B: Backend> LoadedTokenClassifier<B> {
     }
 }
 
+/// A new token-classification head of `num_labels` outputs for the encoder `spec` describes
+/// (no `*ForTokenClassification` model has a pooler).
+pub fn token_head<B: Backend>(
+    spec: &mut EncoderSpec,
+    num_labels: usize,
+    device: &B::Device,
+) -> TokenClassificationHead<B> {
+    spec.config.has_pooler = false;
+    TokenClassificationHead::new(
+        spec.config.hidden_size,
+        num_labels,
+        spec.head_dropout(HeadTask::TokenClassification),
+        spec.initializer_range(),
+        device,
+    )
+}
+
 /// Build the token classifier `spec` describes with `num_labels` outputs and load `dir`'s
 /// checkpoint into it. A base-model checkpoint gets a new head (logged); a missing encoder
 /// weight is an error naming it; a head of another size is a shape-mismatch error.
@@ -89,15 +106,7 @@ pub fn build_token_classifier<B: Backend>(
     num_labels: usize,
     device: &B::Device,
 ) -> Result<LoadedTokenClassifier<B>, ModelError> {
-    // No `*ForTokenClassification` model has a pooler.
-    spec.config.has_pooler = false;
-    let head = TokenClassificationHead::new(
-        spec.config.hidden_size,
-        num_labels,
-        spec.head_dropout(HeadTask::TokenClassification),
-        spec.initializer_range(),
-        device,
-    );
+    let head = token_head(&mut spec, num_labels, device);
     let (model, report) = load_with_head(&spec, head, dir, HeadTask::TokenClassification, device)?;
     Ok(LoadedTokenClassifier {
         model,

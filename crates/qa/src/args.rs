@@ -53,13 +53,7 @@ impl Default for QaArgs {
 impl Args for QaArgs {}
 
 impl TaskArgs for QaArgs {
-    fn model(&self) -> &ModelArgs {
-        &self.model
-    }
-
-    fn model_mut(&mut self) -> &mut ModelArgs {
-        &mut self.model
-    }
+    st_core::model_args_field!(model);
 
     fn check_task(&self) -> Result<(), ArgsError> {
         for (key, value) in [

@@ -337,3 +337,9 @@ mod tests {
         assert_eq!(char_span_to_bytes(text, 20, 5), None);
     }
 }
+
+impl st_core::task::LazyRows for LazySquad {
+    fn len(&self) -> usize {
+        LazySquad::len(self)
+    }
+}

@@ -83,6 +83,16 @@ impl<B: Backend> LoadedSpanExtractor<B> {
     }
 }
 
+/// A new span head for the encoder `spec` describes (no `*ForQuestionAnswering` model has a
+/// pooler).
+pub fn span_head<B: Backend>(spec: &mut EncoderSpec, device: &B::Device) -> SpanHead<B> {
+    spec.config.has_pooler = false;
+    SpanHead {
+        dropout: Dropout::new(spec.head_dropout(HeadTask::QuestionAnswering)),
+        qa_outputs: hf_linear(spec.config.hidden_size, 2, spec.initializer_range(), device),
+    }
+}
+
 /// Build the span extractor `spec` describes and load `dir`'s checkpoint into it. A base-model
 /// checkpoint gets a new head (logged); a missing encoder weight is an error naming it.
 pub fn build_span_extractor<B: Backend>(
@@ -90,12 +100,7 @@ pub fn build_span_extractor<B: Backend>(
     dir: &Path,
     device: &B::Device,
 ) -> Result<LoadedSpanExtractor<B>, ModelError> {
-    // No `*ForQuestionAnswering` model has a pooler.
-    spec.config.has_pooler = false;
-    let head = SpanHead {
-        dropout: Dropout::new(spec.head_dropout(HeadTask::QuestionAnswering)),
-        qa_outputs: hf_linear(spec.config.hidden_size, 2, spec.initializer_range(), device),
-    };
+    let head = span_head(&mut spec, device);
     let (model, report) = load_with_head(&spec, head, dir, HeadTask::QuestionAnswering, device)?;
     Ok(LoadedSpanExtractor {
         model,

@@ -13,18 +13,18 @@ use st_core::backend::{DeviceRequest, TrainBackend};
 use st_core::hub::HubOptions;
 use st_core::task::{
     ArgsInput, BatchOrder, FeatureKey, Mode, Prepared, TaskBase, TaskModel, cached, for_each_batch,
-    mean_loss, values,
+    mean_loss, pick, values,
 };
 use st_core::text::TextFile;
 use st_core::train::{EvalResults, TrainError};
 use st_core::weights::NameMap;
-use st_models::{EncoderInput, EncoderSpec, ModelError, SameNames};
+use st_models::{EncoderInput, EncoderSpec, HeadTask, ModelError, SameNames, assemble};
 
 use crate::args::QaArgs;
 use crate::data::{Context, DataError, LazySquad, check_answers, check_unique_ids, read_squad};
 use crate::decode::{DecodeOptions, Decoded, NBestAnswer, WindowLogits, decode};
 use crate::features::{FeatureError, Featurizer, Window};
-use crate::model::{SpanExtractor, build_span_extractor, save_span_extractor, span_loss};
+use crate::model::{SpanExtractor, save_span_extractor, span_head, span_loss};
 pub use crate::results::{AnswerComparison, QaAnswer, QaProbability, QaTexts, calculate_results};
 
 /// What can go wrong in a question-answering model.
@@ -83,15 +83,8 @@ pub struct Batch<B: Backend> {
     end_positions: Tensor<B, 1, Int>,
 }
 
-/// Where training questions come from.
-#[derive(Debug)]
-pub enum TrainRows {
-    /// Featurised up front: training examples are windows.
-    Memory(Vec<Window>),
-    /// Read and featurised batch by batch: training examples are questions (a question's
-    /// windows all join its batch).
-    Lazy(LazySquad),
-}
+/// Training windows, or a lazily read file.
+pub type TrainRows = st_core::task::TrainRows<Window, LazySquad>;
 
 /// Extractive question answering with Simple Transformers' API.
 #[derive(Debug)]
@@ -387,21 +380,10 @@ impl<B: AutodiffBackend> TaskModel<B> for QuestionAnsweringModel<B> {
             overrides: options.overrides.as_ref(),
         };
         let prepared = Prepared::<QaArgs>::open(model_type, model_name, input, &options.hub)?;
-        let spec = EncoderSpec::new(model_type, prepared.config.clone(), &prepared.model_dir)?;
-        TaskBase::<B, SpanExtractor<B>, QaArgs>::seed(&prepared.args, &device);
-        let mut loaded = build_span_extractor::<B>(spec, &prepared.model_dir, &device)?;
         let special = prepared.args.special_tokens_list.clone();
-        let (encoder, tokenizer, added) = loaded.spec.attach_tokenizer(
-            loaded.model.encoder,
-            &prepared.tokenizer_dir,
-            &prepared.args.model,
-            &special,
-        )?;
-        loaded.model.encoder = encoder;
-        Ok(Self {
-            base: TaskBase::new(prepared, loaded.model, tokenizer, added, device)?,
-            spec: loaded.spec,
-        })
+        let task = HeadTask::QuestionAnswering;
+        let (base, spec) = assemble(model_type, prepared, &special, task, span_head, device)?;
+        Ok(Self { base, spec })
     }
 
     fn base(&self) -> &TaskBase<B, SpanExtractor<B>, QaArgs> {
@@ -440,10 +422,7 @@ impl<B: AutodiffBackend> TaskModel<B> for QuestionAnsweringModel<B> {
     }
 
     fn num_train_rows(rows: &TrainRows) -> usize {
-        match rows {
-            TrainRows::Memory(windows) => windows.len(),
-            TrainRows::Lazy(file) => file.len(),
-        }
+        rows.len()
     }
 
     fn train_batch(
@@ -453,10 +432,7 @@ impl<B: AutodiffBackend> TaskModel<B> for QuestionAnsweringModel<B> {
         device: &B::Device,
     ) -> Result<Batch<B>, QaError> {
         Ok(match rows {
-            TrainRows::Memory(windows) => {
-                let chosen: Vec<&Window> = indices.iter().map(|&i| &windows[i]).collect();
-                self.batch::<B>(&chosen, device)
-            }
+            TrainRows::Memory(windows) => self.batch::<B>(&pick(windows, indices), device),
             TrainRows::Lazy(file) => {
                 let contexts = file.read(indices)?;
                 let features = self.featurise(&contexts, true, Mode::Train)?;

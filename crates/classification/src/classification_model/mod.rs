@@ -19,7 +19,7 @@ use st_core::task::{ArgsInput, Mode, Prepared, TaskBase, TaskModel};
 use st_core::text::TextFile;
 use st_core::train::{EvalResults, TrainError};
 use st_core::weights::NameMap;
-use st_models::{EncoderInput, EncoderSpec, ModelError};
+use st_models::{EncoderInput, EncoderSpec, HeadTask, ModelError, assemble};
 
 pub use features::{Features, Targets};
 use objective::{Objective, ObjectiveChoice};
@@ -28,7 +28,7 @@ pub use outputs::{Evaluated, softmax};
 use crate::args::{ClassificationArgs, ClassifierArgs, Threshold};
 use crate::data::{Example, Label};
 use crate::lazy::LazyFile;
-use crate::model::{LabelConfig, SequenceClassifier, build_classifier, config_num_labels};
+use crate::model::{LabelConfig, SequenceClassifier, classification_head, config_num_labels};
 
 /// What can go wrong in a classification model.
 #[derive(Debug, thiserror::Error)]
@@ -337,19 +337,20 @@ impl<B: AutodiffBackend, A: ClassifierArgs> TaskModel<B> for ClassificationModel
                 .collect(),
         );
         let special_tokens = args.special_tokens_list.clone();
-        let spec = EncoderSpec::new(model_type, prepared.config.clone(), &prepared.model_dir)?;
-        TaskBase::<B, SequenceClassifier<B>, A>::seed(&prepared.args, &device);
-        let mut loaded = build_classifier::<B>(spec, &prepared.model_dir, num_labels, &device)?;
-        let (encoder, tokenizer, added) = loaded.spec.attach_tokenizer(
-            loaded.model.encoder,
-            &prepared.tokenizer_dir,
-            prepared.args.model(),
+        let head = |spec: &mut EncoderSpec, device: &B::Device| {
+            classification_head(spec, num_labels, device)
+        };
+        let (base, spec) = assemble(
+            model_type,
+            prepared,
             &special_tokens,
+            HeadTask::SequenceClassification,
+            head,
+            device,
         )?;
-        loaded.model.encoder = encoder;
         Ok(Self {
-            base: TaskBase::new(prepared, loaded.model, tokenizer, added, device)?,
-            spec: loaded.spec,
+            base,
+            spec,
             labels,
             label_ids,
             objective,

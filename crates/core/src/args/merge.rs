@@ -95,18 +95,26 @@ pub(super) fn describe(value: &Value) -> String {
 }
 
 /// The known key closest in spelling to `key`, if it is close enough to be a
-/// plausible typo (edit distance 2, or 3 for keys longer than 8 characters).
+/// plausible typo (see [`did_you_mean`]).
 pub(super) fn closest_key<'a>(
     key: &str,
     known: impl Iterator<Item = &'a String>,
 ) -> Option<String> {
-    let limit = if key.chars().count() > 8 { 3 } else { 2 };
-    let wanted = key.to_lowercase();
+    did_you_mean(key, known.map(String::as_str)).map(str::to_owned)
+}
+
+/// The name in `known` closest in spelling to `given` (compared in lower case), if it is close
+/// enough to be a plausible typo: edit distance 2, or 3 for names longer than 8 characters.
+/// For "did you mean" hints in error messages about names a user wrote.
+pub fn did_you_mean<'a>(given: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = if given.chars().count() > 8 { 3 } else { 2 };
+    let wanted = given.to_lowercase();
     known
+        .into_iter()
         .map(|k| (edit_distance(&wanted, k), k))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k.clone())
+        .map(|(_, k)| k)
 }
 
 /// Levenshtein distance between two strings, by characters.

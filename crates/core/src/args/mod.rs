@@ -23,6 +23,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+pub use merge::did_you_mean;
 use merge::{
     as_object, check_value, closest_key, describe, drop_consumed_groups, from_map,
     remove_not_saved, retain_known, write_atomically,

@@ -43,3 +43,24 @@ impl TaskArgs for ModelArgs {
         self
     }
 }
+
+/// Writes [`TaskArgs::model`] and [`TaskArgs::model_mut`] inside an `impl TaskArgs` block, for
+/// a task args type whose global arguments are the (possibly nested) field named.
+///
+/// ```ignore
+/// impl TaskArgs for NerArgs {
+///     st_core::model_args_field!(model);
+/// }
+/// ```
+#[macro_export]
+macro_rules! model_args_field {
+    ($($field:ident).+) => {
+        fn model(&self) -> &$crate::args::ModelArgs {
+            &self.$($field).+
+        }
+
+        fn model_mut(&mut self) -> &mut $crate::args::ModelArgs {
+            &mut self.$($field).+
+        }
+    };
+}

@@ -16,6 +16,7 @@
 mod base;
 mod cache;
 mod infer;
+mod rows;
 mod run;
 mod source;
 
@@ -28,6 +29,7 @@ use burn::tensor::backend::AutodiffBackend;
 pub use base::{Mode, TaskBase};
 pub use cache::{FeatureKey, cached};
 pub use infer::{BatchOrder, for_each_batch, mean_loss, values};
+pub use rows::{LazyRows, TrainRows, pick};
 pub use source::{ArgsInput, Prepared};
 
 use crate::args::TaskArgs;

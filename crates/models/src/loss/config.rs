@@ -4,6 +4,7 @@
 
 use burn::tensor::{Int, Tensor, backend::Backend};
 use serde_json::{Map, Value};
+use st_core::args::did_you_mean;
 
 use super::{Alpha, DiceLoss, FocalLoss, Reduction, TverskyLoss};
 
@@ -136,7 +137,7 @@ impl CustomLoss {
             other => {
                 return Err(LossConfigError::UnknownLossType {
                     given: other.to_string(),
-                    suggestion: closest(&other.to_lowercase(), &LOSS_TYPES),
+                    suggestion: did_you_mean(other, LOSS_TYPES),
                 });
             }
         };
@@ -293,7 +294,7 @@ impl<'a> Args<'a> {
                 loss_type,
                 key: key.clone(),
                 accepted,
-                suggestion: closest(&key.to_lowercase(), accepted),
+                suggestion: did_you_mean(key, accepted.iter().copied()),
             });
         }
         Ok(Self { loss_type, map })
@@ -400,32 +401,6 @@ fn describe(value: &Value) -> String {
         Value::Array(items) => format!("a list of {} items", items.len()),
         Value::Object(_) => "an object".to_string(),
     }
-}
-
-/// The candidate closest in spelling to `given`, if close enough to be a plausible typo.
-fn closest(given: &str, candidates: &[&'static str]) -> Option<&'static str> {
-    let limit = if given.chars().count() > 8 { 3 } else { 2 };
-    candidates
-        .iter()
-        .map(|c| (edit_distance(given, c), *c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-/// Levenshtein distance between two strings, by characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut row = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = prev[j] + usize::from(ca != *cb);
-            row[j + 1] = substitute.min(prev[j + 1] + 1).min(row[j] + 1);
-        }
-        prev = row;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]

@@ -12,18 +12,18 @@ use serde::{Deserialize, Serialize};
 use st_core::backend::{DeviceRequest, TrainBackend};
 use st_core::hub::HubOptions;
 use st_core::metrics::{self, Metrics};
-use st_core::task::{ArgsInput, Mode, Prepared, TaskBase, TaskModel};
+use st_core::task::{ArgsInput, Mode, Prepared, TaskBase, TaskModel, pick};
 use st_core::text::TextFile;
 use st_core::train::{EvalResults, TrainError};
 use st_core::weights::NameMap;
 use st_models::loss::CustomLoss;
 use st_models::task::config_labels;
-use st_models::{EncoderInput, EncoderSpec, ModelError, SameNames};
+use st_models::{EncoderInput, EncoderSpec, HeadTask, ModelError, SameNames, assemble};
 
 use crate::args::{DEFAULT_LABELS, NerArgs};
 use crate::data::{DataError, LazyConll, Sentence, label_list, read_conll};
 use crate::features::Window;
-use crate::model::{TokenClassifier, build_token_classifier, save_token_classifier};
+use crate::model::{TokenClassifier, save_token_classifier, token_head};
 
 mod inference;
 
@@ -166,14 +166,8 @@ pub struct Batch<B: Backend> {
     targets: Vec<i64>,
 }
 
-/// Where training sentences come from.
-#[derive(Debug)]
-pub enum TrainRows {
-    /// Featurised up front: training examples are windows.
-    Memory(Vec<Window>),
-    /// Read and featurised batch by batch (`lazy_loading`): training examples are sentences.
-    Lazy(LazyConll),
-}
+/// Training windows, or a lazily read file.
+pub type TrainRows = st_core::task::TrainRows<Window, LazyConll>;
 
 /// Featurised evaluation sentences: their windows, and each sentence's gold tags.
 #[derive(Debug, Clone)]
@@ -235,21 +229,14 @@ impl<B: AutodiffBackend> TaskModel<B> for NerModel<B> {
         let label_ids = (args.labels_list.iter().enumerate())
             .map(|(i, l)| (l.clone(), i))
             .collect();
-        let spec = EncoderSpec::new(model_type, prepared.config.clone(), &prepared.model_dir)?;
-        TaskBase::<B, TokenClassifier<B>, NerArgs>::seed(&prepared.args, &device);
-        let mut loaded =
-            build_token_classifier::<B>(spec, &prepared.model_dir, num_labels, &device)?;
         let special = prepared.args.special_tokens_list.clone();
-        let (encoder, tokenizer, added) = loaded.spec.attach_tokenizer(
-            loaded.model.encoder,
-            &prepared.tokenizer_dir,
-            &prepared.args.model,
-            &special,
-        )?;
-        loaded.model.encoder = encoder;
+        let head =
+            |spec: &mut EncoderSpec, device: &B::Device| token_head(spec, num_labels, device);
+        let task = HeadTask::TokenClassification;
+        let (base, spec) = assemble(model_type, prepared, &special, task, head, device)?;
         Ok(Self {
-            base: TaskBase::new(prepared, loaded.model, tokenizer, added, device)?,
-            spec: loaded.spec,
+            base,
+            spec,
             label_ids,
             objective,
         })
@@ -289,10 +276,7 @@ impl<B: AutodiffBackend> TaskModel<B> for NerModel<B> {
     }
 
     fn num_train_rows(rows: &TrainRows) -> usize {
-        match rows {
-            TrainRows::Memory(windows) => windows.len(),
-            TrainRows::Lazy(file) => file.len(),
-        }
+        rows.len()
     }
 
     fn train_batch(
@@ -302,10 +286,7 @@ impl<B: AutodiffBackend> TaskModel<B> for NerModel<B> {
         device: &B::Device,
     ) -> Result<Batch<B>, NerError> {
         Ok(match rows {
-            TrainRows::Memory(windows) => {
-                let chosen: Vec<&Window> = indices.iter().map(|&i| &windows[i]).collect();
-                self.batch::<B>(&chosen, device)
-            }
+            TrainRows::Memory(windows) => self.batch::<B>(&pick(windows, indices), device),
             TrainRows::Lazy(file) => {
                 let windows = self.featurise(&file.sentences(indices)?, Mode::Train)?;
                 let refs: Vec<&Window> = windows.iter().collect();
