@@ -148,6 +148,15 @@ fn tokenizer_name_loads_the_named_tokenizer() {
         err.contains("30522 tokens") && err.contains("554 rows") && err.contains("tokenizer_name"),
         "{err}"
     );
+
+    // tokenizer_type names an architecture (its special-token template): a typo is an error.
+    let mut typo = args(tmp.path());
+    typo.model.tokenizer_type = Some("bertt".into());
+    let err = build(typo).unwrap_err().to_string();
+    assert!(
+        err.starts_with("argument \"tokenizer_type\": ") && err.contains("bertt"),
+        "{err}"
+    );
 }
 
 #[test]
