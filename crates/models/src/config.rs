@@ -114,10 +114,12 @@ impl EncoderConfig {
                 format!("key \"{key}\": expected {expected}, found {found}"),
             ))
         };
+        // hidden_size before embedding_size: most architectures have no embedding_size key
+        // and take it from hidden_size, so a zero there must be reported as hidden_size.
         for (key, value) in [
             ("vocab_size", self.vocab_size),
-            ("embedding_size", self.embedding_size),
             ("hidden_size", self.hidden_size),
+            ("embedding_size", self.embedding_size),
             ("num_hidden_layers", self.num_hidden_layers),
             ("num_attention_heads", self.num_attention_heads),
             ("intermediate_size", self.intermediate_size),

@@ -216,3 +216,7 @@ impl ModelArgs {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "checks_tests.rs"]
+mod tests;

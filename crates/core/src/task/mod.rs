@@ -162,6 +162,7 @@ pub trait TaskModel<B: AutodiffBackend>: Sized + Send + Sync {
         eval: Option<&[Self::Example]>,
         metrics: Self::Metrics,
     ) -> Result<TrainOutput, Self::Error> {
+        check_training_args(self)?;
         let rows = self.base().compute(|| self.train_rows(train))?;
         train_rows_with(self, rows, eval, metrics)
     }
@@ -174,6 +175,7 @@ pub trait TaskModel<B: AutodiffBackend>: Sized + Send + Sync {
         eval: Option<&[Self::Example]>,
         metrics: Self::Metrics,
     ) -> Result<TrainOutput, Self::Error> {
+        check_training_args(self)?;
         let rows = self.base().compute(|| self.train_rows_from_file(path))?;
         train_rows_with(self, rows, eval, metrics)
     }
@@ -216,6 +218,16 @@ pub trait TaskModel<B: AutodiffBackend>: Sized + Send + Sync {
         self.base().write_tokenizer_and_args(dir)?;
         Ok(())
     }
+}
+
+/// The training arguments' refusals and range checks, before featurisation writes anything
+/// (the feature cache); the [`Trainer`] checks them again with the rest.
+fn check_training_args<B: AutodiffBackend, M: TaskModel<B>>(model: &M) -> Result<(), M::Error> {
+    model
+        .args()
+        .model()
+        .check_training()
+        .map_err(|e| TrainError::from(e).into())
 }
 
 /// Train on featurised rows: the one place a task model meets the [`Trainer`].
