@@ -107,11 +107,17 @@ impl EncoderConfig {
 
     /// Check the configuration before any tensor is built from it (Burn panics on a zero-sized
     /// or non-divisible shape); the error names `path` and the key.
-    pub fn validate(&self, path: &Path) -> Result<(), ModelError> {
-        let bad = |key: &str, expected: &str, found: String| {
+    /// `key` gives the architecture's own `config.json` name of each field (DistilBERT calls
+    /// `hidden_size` `dim`).
+    pub fn validate(
+        &self,
+        path: &Path,
+        key: &dyn Fn(&'static str) -> &'static str,
+    ) -> Result<(), ModelError> {
+        let bad = |field: &'static str, expected: &str, found: String| {
             Err(ModelError::bad_config(
                 path,
-                format!("key \"{key}\": expected {expected}, found {found}"),
+                format!("key \"{}\": expected {expected}, found {found}", key(field)),
             ))
         };
         // hidden_size before embedding_size: most architectures have no embedding_size key

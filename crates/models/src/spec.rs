@@ -41,7 +41,7 @@ impl EncoderSpec {
             }
         }
         let config = arch.config(&HfConfig::new(&path, &hf_config)?)?;
-        config.validate(&path)?;
+        config.validate(&path, &|field| arch.config_key(field))?;
         Ok(Self {
             arch,
             config,

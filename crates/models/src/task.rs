@@ -60,6 +60,9 @@ pub fn load_with_head<B: Backend, H: Head<B>>(
     Ok((module, report))
 }
 
+/// What [`assemble`] builds: the task's shared state and the encoder spec it keeps.
+pub type Assembled<B, H, A> = (TaskBase<B, EncoderWithHead<B, H>, A>, EncoderSpec);
+
 /// The second half of every encoder task's constructor, written once: the architecture and
 /// configuration from `prepared` (`config` overrides applied, checked), the backend seeded with
 /// `manual_seed` before the head is made (so a new head is reproducible, as in Python), the
@@ -73,7 +76,7 @@ pub fn assemble<B, H, A>(
     task: HeadTask,
     head: impl FnOnce(&mut EncoderSpec, &B::Device) -> H,
     device: B::Device,
-) -> Result<(TaskBase<B, EncoderWithHead<B, H>, A>, EncoderSpec), ModelError>
+) -> Result<Assembled<B, H, A>, ModelError>
 where
     B: AutodiffBackend,
     H: Head<B>,

@@ -111,6 +111,25 @@ fn bad_config_value_names_the_key() {
 }
 
 #[test]
+fn impossible_sizes_name_the_architectures_own_key() {
+    for (fixture, key, value, named) in [
+        ("bert", "hidden_size", 0, "\"hidden_size\""),
+        ("bert", "num_attention_heads", 5, "divisor of hidden_size"),
+        ("distilbert", "dim", 0, "\"dim\""),
+        ("distilbert", "n_heads", 0, "\"n_heads\""),
+    ] {
+        let tmp = copy_fixture(fixture);
+        let path = tmp.path().join("config.json");
+        let mut config: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        config[key] = value.into();
+        std::fs::write(&path, config.to_string()).unwrap();
+        let message = load_err(fixture, tmp.path());
+        assert!(message.contains(named), "{fixture} {key}: {message}");
+    }
+}
+
+#[test]
 fn missing_encoder_weight_is_an_error_naming_it() {
     let tmp = copy_fixture("bert");
     let path = tmp.path().join("model.safetensors");

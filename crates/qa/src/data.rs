@@ -320,6 +320,12 @@ fn parse_line(path: &Path, line: usize, text: &str) -> Result<Context, DataError
     Ok(context)
 }
 
+impl st_core::task::LazyRows for LazySquad {
+    fn len(&self) -> usize {
+        LazySquad::len(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,11 +341,5 @@ mod tests {
             Some((text.len(), text.len()))
         );
         assert_eq!(char_span_to_bytes(text, 20, 5), None);
-    }
-}
-
-impl st_core::task::LazyRows for LazySquad {
-    fn len(&self) -> usize {
-        LazySquad::len(self)
     }
 }

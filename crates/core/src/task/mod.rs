@@ -162,7 +162,7 @@ pub trait TaskModel<B: AutodiffBackend>: Sized + Send + Sync {
         eval: Option<&[Self::Example]>,
         metrics: Self::Metrics,
     ) -> Result<TrainOutput, Self::Error> {
-        check_training_args(self)?;
+        preflight(self, eval.is_some(), &metrics)?;
         let rows = self.base().compute(|| self.train_rows(train))?;
         train_rows_with(self, rows, eval, metrics)
     }
@@ -175,7 +175,7 @@ pub trait TaskModel<B: AutodiffBackend>: Sized + Send + Sync {
         eval: Option<&[Self::Example]>,
         metrics: Self::Metrics,
     ) -> Result<TrainOutput, Self::Error> {
-        check_training_args(self)?;
+        preflight(self, eval.is_some(), &metrics)?;
         let rows = self.base().compute(|| self.train_rows_from_file(path))?;
         train_rows_with(self, rows, eval, metrics)
     }
@@ -220,14 +220,25 @@ pub trait TaskModel<B: AutodiffBackend>: Sized + Send + Sync {
     }
 }
 
-/// The training arguments' refusals and range checks, before featurisation writes anything
-/// (the feature cache); the [`Trainer`] checks them again with the rest.
-fn check_training_args<B: AutodiffBackend, M: TaskModel<B>>(model: &M) -> Result<(), M::Error> {
-    model
-        .args()
-        .model()
-        .check_training()
-        .map_err(|e| TrainError::from(e).into())
+/// The trainer for `model`: its arguments, the checkpoint it continues, its chunking.
+fn trainer<B: AutodiffBackend, M: TaskModel<B>>(model: &M) -> Trainer<'_> {
+    Trainer::new(model.args().model())
+        .resume_from(model.base().checkpoint.clone())
+        .batch_chunk_size(model.batch_chunk_size())
+}
+
+/// Everything the [`Trainer`] checks that does not need the data, before featurisation writes
+/// anything (the feature cache): a refused argument, an output directory that is not empty,
+/// an early-stopping metric evaluation never reports.
+fn preflight<B: AutodiffBackend, M: TaskModel<B>>(
+    model: &M,
+    has_eval_data: bool,
+    metrics: &M::Metrics,
+) -> Result<(), M::Error> {
+    let names = model.metric_names(metrics);
+    trainer(model)
+        .check(has_eval_data, Some(&names))
+        .map_err(M::Error::from)
 }
 
 /// Train on featurised rows: the one place a task model meets the [`Trainer`].
@@ -241,17 +252,13 @@ fn train_rows_with<B: AutodiffBackend, M: TaskModel<B>>(
     let trained = this.base().compute(|| -> Result<_, M::Error> {
         let eval = eval.map(|e| this.eval_rows(e)).transpose()?;
         let base = this.base();
-        let args = base.args.model();
         let mut run = run::TaskRun {
             model: this,
             train: rows,
             eval,
             metrics,
         };
-        let trainer = Trainer::new(args)
-            .resume_from(base.checkpoint.clone())
-            .batch_chunk_size(this.batch_chunk_size());
-        Ok(trainer.train(&mut run, base.module.clone(), &base.device)?)
+        Ok(trainer(this).train(&mut run, base.module.clone(), &base.device)?)
     });
     let (module, output) = trained?;
     let base = model.base_mut();

@@ -101,6 +101,18 @@ impl EncoderArchitecture for DistilBert {
         false
     }
 
+    fn config_key(&self, field: &'static str) -> &'static str {
+        match field {
+            "hidden_size" | "embedding_size" => "dim",
+            "num_hidden_layers" => "n_layers",
+            "num_attention_heads" => "n_heads",
+            "intermediate_size" => "hidden_dim",
+            "hidden_dropout_prob" => "dropout",
+            "attention_probs_dropout_prob" => "attention_dropout",
+            other => other,
+        }
+    }
+
     fn hf_class_prefix(&self) -> &'static str {
         "DistilBert"
     }

@@ -57,6 +57,11 @@ pub trait EncoderArchitecture: Send + Sync {
     fn uses_token_type_ids(&self) -> bool {
         true
     }
+    /// The `config.json` key holding a field of [`EncoderConfig`] (named as BERT names it),
+    /// for error messages.
+    fn config_key(&self, field: &'static str) -> &'static str {
+        field
+    }
     /// The stem of its `transformers` class names: `Bert` for `BertForSequenceClassification`.
     fn hf_class_prefix(&self) -> &'static str;
     /// The sequence-classification head `transformers` builds on it.

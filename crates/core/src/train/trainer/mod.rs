@@ -118,11 +118,21 @@ impl<'a> Trainer<'a> {
         &self,
         task: &T,
     ) -> Result<(), TrainError> {
+        self.check(task.has_eval_data(), task.metric_names().as_deref())
+    }
+
+    /// [`Trainer::validate`] before the task's data exists (so before featurisation writes
+    /// anything): whether there will be evaluation data and the names evaluation will report.
+    pub fn check(
+        &self,
+        has_eval_data: bool,
+        metric_names: Option<&[String]>,
+    ) -> Result<(), TrainError> {
         let args = self.args;
         args.check_training()?;
         OptimizerConfig::from_args(args)?;
         Schedule::from_args(args, 1)?;
-        if args.evaluate_during_training && !task.has_eval_data() {
+        if args.evaluate_during_training && !has_eval_data {
             return Err(TrainError::NoEvalData);
         }
         if let Some(chunk) = self.chunk
@@ -134,12 +144,12 @@ impl<'a> Trainer<'a> {
             });
         }
         if args.evaluate_during_training
-            && let Some(available) = task.metric_names()
+            && let Some(available) = metric_names
             && !available.contains(&args.early_stopping_metric)
         {
             return Err(TrainError::UnknownMetric {
                 metric: args.early_stopping_metric.clone(),
-                available,
+                available: available.to_vec(),
             });
         }
         if let Some(dir) = &self.resume_from
