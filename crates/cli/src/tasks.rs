@@ -6,10 +6,9 @@ use std::path::Path;
 use serde_json::{Value, json};
 use st_classification::files::read_texts;
 use st_classification::{
-    ClassificationModel, ClassificationOptions, ClassifierArgs, ClassifierOptions, EvalOutput,
-    MultiLabelClassificationArgs, MultiLabelClassificationModel, softmax,
+    ClassificationModel, ClassifierArgs, ClassifierOptions, EvalOutput, softmax,
 };
-use st_core::backend::DeviceRequest;
+use st_core::backend::{DeviceRequest, TrainBackend};
 use st_core::task::TaskModel;
 use st_core::text::TextFile;
 use st_core::train::EvalResults;
@@ -48,29 +47,14 @@ pub struct QaPredictFlags {
 
 /// Texts to predict for, one per line (or the text column of CSV/TSV/JSONL), in the model's
 /// `encoding`.
-fn texts<M: TaskModel<st_core::backend::TrainBackend>>(
-    model: &M,
-    input: &Path,
-) -> CliResult<Vec<String>> {
+fn texts<M: TaskModel<TrainBackend>>(model: &M, input: &Path) -> CliResult<Vec<String>> {
     use st_core::args::TaskArgs;
     let encoding = model.args().model().encoding.as_deref();
     Ok(read_texts(TextFile::new(input, encoding))?)
 }
 
-fn classifier_options<A: Default>(
-    overrides: Value,
-    device: DeviceRequest,
-    flags: Option<&ClassificationFlags>,
-) -> ClassifierOptions<A> {
-    ClassifierOptions {
-        num_labels: flags.and_then(|f| f.num_labels),
-        overrides: Some(overrides),
-        device,
-        ..Default::default()
-    }
-}
-
-impl CliTask for ClassificationModel {
+/// Single- and multi-label classification: `ClassificationModel` with either args type.
+impl<A: ClassifierArgs + Default> CliTask for ClassificationModel<TrainBackend, A> {
     type TrainFlags = ClassificationFlags;
     type PredictFlags = NoFlags;
 
@@ -78,22 +62,31 @@ impl CliTask for ClassificationModel {
         overrides: Value,
         device: DeviceRequest,
         flags: Option<&ClassificationFlags>,
-    ) -> ClassificationOptions {
-        classifier_options(overrides, device, flags)
+    ) -> ClassifierOptions<A> {
+        ClassifierOptions {
+            num_labels: flags.and_then(|f| f.num_labels),
+            overrides: Some(overrides),
+            device,
+            ..Default::default()
+        }
     }
 
     fn results(output: &EvalOutput) -> &EvalResults {
         &output.0
     }
 
-    /// `{"text", "prediction", "probabilities", "raw_outputs"}` (regression: no probabilities).
+    /// `{"text", "prediction", "probabilities", "raw_outputs"}`; regression has no
+    /// probabilities, multi-label predictions are multi-hot with sigmoid `probabilities`.
     fn predict_file(&self, input: &Path, _: &NoFlags, out: &mut dyn Write) -> CliResult {
         let texts = texts(self, input)?;
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let (predictions, raw) = self.predict(&refs)?;
+        let multi_label = self.args().threshold().is_some();
         let regression = self.args().classification().regression;
         for ((text, prediction), raw) in texts.iter().zip(&predictions).zip(&raw) {
-            let line = if regression {
+            let line = if multi_label {
+                json!({"text": text, "prediction": prediction, "probabilities": raw})
+            } else if regression {
                 json!({"text": text, "prediction": prediction, "raw_outputs": raw})
             } else {
                 json!({
@@ -104,38 +97,6 @@ impl CliTask for ClassificationModel {
                 })
             };
             writeln!(out, "{line}")?;
-        }
-        Ok(())
-    }
-}
-
-impl CliTask for MultiLabelClassificationModel {
-    type TrainFlags = ClassificationFlags;
-    type PredictFlags = NoFlags;
-
-    fn options(
-        overrides: Value,
-        device: DeviceRequest,
-        flags: Option<&ClassificationFlags>,
-    ) -> ClassifierOptions<MultiLabelClassificationArgs> {
-        classifier_options(overrides, device, flags)
-    }
-
-    fn results(output: &EvalOutput) -> &EvalResults {
-        &output.0
-    }
-
-    /// `{"text", "prediction" (multi-hot), "probabilities" (sigmoid outputs)}`.
-    fn predict_file(&self, input: &Path, _: &NoFlags, out: &mut dyn Write) -> CliResult {
-        let texts = texts(self, input)?;
-        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        let (predictions, raw) = self.predict(&refs)?;
-        for ((text, prediction), raw) in texts.iter().zip(&predictions).zip(&raw) {
-            writeln!(
-                out,
-                "{}",
-                json!({"text": text, "prediction": prediction, "probabilities": raw})
-            )?;
         }
         Ok(())
     }

@@ -80,7 +80,14 @@ struct RegressionTask {
     scripted: Option<RefCell<Vec<f64>>>,
     /// User metrics, `fn(&labels, &predictions) -> f64`, reported next to `eval_loss`.
     extra: Metrics<f64, f64>,
+    /// When set, building a batch fails as a task's lazily read file could.
+    unreadable: bool,
 }
+
+/// A task's own error wrapping the I/O failure behind it, as task crates' errors do.
+#[derive(Debug, thiserror::Error)]
+#[error("training data could not be read")]
+struct DataGone(#[source] std::io::Error);
 
 impl RegressionTask {
     fn new(n: usize) -> Self {
@@ -105,6 +112,7 @@ impl RegressionTask {
             with_eval: true,
             scripted: None,
             extra: Metrics::new(),
+            unreadable: false,
         }
     }
 
@@ -142,6 +150,10 @@ impl Trainable<AB> for RegressionTask {
         indices: &[usize],
         device: &burn::tensor::Device<AB>,
     ) -> Result<Self::Batch, TrainError> {
+        if self.unreadable {
+            let gone = std::io::Error::new(std::io::ErrorKind::NotFound, "train.tsv");
+            return Err(TrainError::task(DataGone(gone)));
+        }
         Ok(self.tensors(indices, device))
     }
 
@@ -548,4 +560,25 @@ fn max_steps_overrides_epochs() {
         .train(&mut task, model, &device)
         .unwrap();
     assert_eq!(output.global_step, 6);
+}
+
+#[test]
+fn a_task_error_keeps_its_source_chain_through_the_trainer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut task = RegressionTask::new(8);
+    task.unreadable = true;
+    let _rng = rng_lock();
+    let device = Default::default();
+    let model = Regressor::<AB>::new(&device);
+    let settings = args(tmp.path());
+    let err = Trainer::new(&settings)
+        .train(&mut task, model, &device)
+        .unwrap_err();
+    assert_eq!(err.to_string(), "training data could not be read");
+    let TrainError::Task(inner) = &err else {
+        panic!("not a task error: {err:?}")
+    };
+    assert!(inner.downcast_ref::<DataGone>().is_some());
+    let source = std::error::Error::source(&err).expect("the I/O failure behind it");
+    assert_eq!(source.to_string(), "train.tsv");
 }

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use st_core::text::{LineDecoder, TextError, TextFile, TextProblem};
+use st_core::text::{LineDecoder, TextError, TextFile};
 
 /// One sentence: its words and, for training and evaluation, one tag per word.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,15 +103,9 @@ pub enum DataError {
 /// [`DataError::Text`].
 impl From<TextError> for DataError {
     fn from(error: TextError) -> Self {
-        match error.problem {
-            TextProblem::Io(source) => Self::Io {
-                path: error.path,
-                source,
-            },
-            problem => Self::Text(TextError {
-                path: error.path,
-                problem,
-            }),
+        match error.split_io() {
+            Ok((path, source)) => Self::Io { path, source },
+            Err(text) => Self::Text(text),
         }
     }
 }

@@ -15,7 +15,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use st_core::text::{LineDecoder, TextError, TextFile, TextProblem};
+use st_core::text::{LineDecoder, TextError, TextFile};
 
 /// One gold answer: its text and where it starts in the context, in characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -111,15 +111,9 @@ pub enum DataError {
 /// [`DataError::Text`].
 impl From<TextError> for DataError {
     fn from(error: TextError) -> Self {
-        match error.problem {
-            TextProblem::Io(source) => Self::Io {
-                path: error.path,
-                source,
-            },
-            problem => Self::Text(TextError {
-                path: error.path,
-                problem,
-            }),
+        match error.split_io() {
+            Ok((path, source)) => Self::Io { path, source },
+            Err(text) => Self::Text(text),
         }
     }
 }

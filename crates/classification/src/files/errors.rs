@@ -4,7 +4,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use st_core::text::{TextError, TextProblem};
+use st_core::text::TextError;
 
 use super::SUPPORTED_EXTENSIONS;
 
@@ -46,15 +46,9 @@ pub enum DataError {
 /// [`DataError::Text`].
 impl From<TextError> for DataError {
     fn from(error: TextError) -> Self {
-        match error.problem {
-            TextProblem::Io(source) => Self::Io {
-                path: error.path,
-                source,
-            },
-            problem => Self::Text(TextError {
-                path: error.path,
-                problem,
-            }),
+        match error.split_io() {
+            Ok((path, source)) => Self::Io { path, source },
+            Err(text) => Self::Text(text),
         }
     }
 }

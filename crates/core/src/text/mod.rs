@@ -129,6 +129,20 @@ pub struct TextError {
     pub problem: TextProblem,
 }
 
+impl TextError {
+    /// The I/O failure (path and error) when that is what this is, else the error itself: for
+    /// readers whose error types keep I/O failures in a variant of their own.
+    pub fn split_io(self) -> Result<(PathBuf, io::Error), TextError> {
+        match self.problem {
+            TextProblem::Io(source) => Ok((self.path, source)),
+            problem => Err(TextError {
+                path: self.path,
+                problem,
+            }),
+        }
+    }
+}
+
 /// What went wrong reading a file as text; [`TextError`] adds the file.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
