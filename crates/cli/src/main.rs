@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod generate;
 mod task;
 mod tasks;
 
@@ -51,6 +52,10 @@ enum Command {
         #[command(subcommand)]
         command: TaskCommand<NoFlags, QaPredictFlags>,
     },
+    /// Continue prompts with a language model (Simple Transformers' LanguageGenerationModel).
+    ///
+    /// Text streams to stdout as it is generated; --json prints one object per sequence.
+    Generate(generate::GenerateCommand),
     /// Embed texts with a pretrained encoder (Simple Transformers' RepresentationModel).
     Encode {
         /// A local model directory or a Hugging Face hub id.
@@ -93,6 +98,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Multilabel { command } => task::run::<MultiLabelClassificationModel>(command),
         Command::Ner { command } => task::run::<NerModel>(command),
         Command::Qa { command } => task::run::<QuestionAnsweringModel>(command),
+        Command::Generate(command) => generate::run(command),
         Command::Encode {
             model_name,
             common,

@@ -9,6 +9,7 @@ pub mod error;
 pub mod hub;
 pub mod metrics;
 pub mod progress;
+pub mod rng;
 pub mod staging;
 pub mod task;
 pub mod text;

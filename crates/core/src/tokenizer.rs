@@ -221,6 +221,19 @@ impl Tokenizer {
         self.pad_id
     }
 
+    /// Pad with `token` from now on (Python's `add_special_tokens({"pad_token": token})`, once
+    /// the token is added); an error when the vocabulary lacks it.
+    pub fn set_pad_token(&mut self, token: &str) -> Result<u32, TokenizerError> {
+        let id = self
+            .inner
+            .token_to_id(token)
+            .ok_or_else(|| TokenizerError::NoPadToken {
+                candidates: token.to_string(),
+            })?;
+        self.pad_id = id;
+        Ok(id)
+    }
+
     /// Vocabulary size including added tokens.
     pub fn vocab_size(&self) -> usize {
         self.inner.get_vocab_size(true)
@@ -281,6 +294,22 @@ impl Tokenizer {
             .to_vec();
         let suffix = ids.split_off(ids.len().min(1));
         Ok((ids, suffix))
+    }
+
+    /// The ids of `text` without special tokens (`encode(text, add_special_tokens=False)`), as a
+    /// prompt to continue is encoded.
+    pub fn encode_plain(&self, text: &str) -> Result<Vec<u32>, TokenizerError> {
+        self.inner
+            .encode(text, false)
+            .map(|e| e.get_ids().to_vec())
+            .map_err(|e| TokenizerError::Encode(e.to_string()))
+    }
+
+    /// The text of `ids`, special tokens dropped when `skip_special_tokens`.
+    pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String, TokenizerError> {
+        self.inner
+            .decode(ids, skip_special_tokens)
+            .map_err(|e| TokenizerError::Encode(format!("decoding: {e}")))
     }
 
     /// The id of the unknown token (`[UNK]`, `<unk>`), if the vocabulary has one.

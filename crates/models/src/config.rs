@@ -284,6 +284,25 @@ impl<'a> HfConfig<'a> {
         })
     }
 
+    pub fn bool_or(&self, key: &str, default: bool) -> Result<bool, ModelError> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(default),
+            Some(v) => v.as_bool().ok_or_else(|| self.err(key, "true or false")),
+        }
+    }
+
+    /// An optional token id: absent or null is `None`.
+    pub fn token_id(&self, key: &str) -> Result<Option<u32>, ModelError> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .and_then(|id| u32::try_from(id).ok())
+                .map(Some)
+                .ok_or_else(|| self.err(key, "a token id")),
+        }
+    }
+
     pub fn str_or(&self, key: &str, default: &'a str) -> &'a str {
         self.map.get(key).and_then(Value::as_str).unwrap_or(default)
     }

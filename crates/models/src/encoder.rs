@@ -1,9 +1,9 @@
 //! The BERT-family encoder: embeddings, optional projection, a stack of (possibly shared)
 //! post-LayerNorm layers, and an optional pooler.
 
-use burn::module::{Module, Param};
+use burn::module::Module;
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
-use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
+use burn::tensor::{Int, Tensor, backend::Backend};
 
 use crate::config::{EncoderConfig, PositionIds};
 use crate::dropout::Dropout;
@@ -217,23 +217,7 @@ impl<B: Backend> Encoder<B> {
     /// anything training notices, so we start exactly at the mean and stay deterministic.
     /// A `vocab_size` not above the current one changes nothing: rows are never dropped.
     pub fn resize_token_embeddings(mut self, vocab_size: usize) -> Self {
-        let table = self.embeddings.word_embeddings.weight.val();
-        let [rows, width] = table.dims();
-        if vocab_size > rows {
-            // Built on the host, once, so the new parameter is a fresh leaf of the graph.
-            let device = table.device();
-            let mut values: Vec<f32> = table.into_data().iter::<f32>().collect();
-            let mut mean = vec![0f64; width];
-            for row in values.chunks(width) {
-                mean.iter_mut()
-                    .zip(row)
-                    .for_each(|(m, &v)| *m += f64::from(v));
-            }
-            let mean: Vec<f32> = mean.iter().map(|m| (m / rows as f64) as f32).collect();
-            (rows..vocab_size).for_each(|_| values.extend_from_slice(&mean));
-            let grown = Tensor::from_data(TensorData::new(values, [vocab_size, width]), &device);
-            self.embeddings.word_embeddings.weight = Param::from_tensor(grown);
-        }
+        crate::layers::grow_embedding(&mut self.embeddings.word_embeddings, vocab_size);
         self
     }
 

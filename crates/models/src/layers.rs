@@ -149,3 +149,30 @@ pub fn hf_linear<B: Backend>(d_in: usize, d_out: usize, std: f64, device: &B::De
     linear.bias = Some(Param::from_tensor(Tensor::zeros([d_out], device)));
     linear
 }
+
+/// Grow an embedding table to `rows` rows for tokens added to a tokenizer (see
+/// [`crate::Encoder::resize_token_embeddings`]): existing rows kept, each new one the mean of
+/// the existing ones; never shrinks.
+pub fn grow_embedding<B: Backend>(embedding: &mut burn::nn::Embedding<B>, rows: usize) {
+    let table = embedding.weight.val();
+    let [old, width] = table.dims();
+    if rows <= old {
+        return;
+    }
+    // Built on the host, once, so the new parameter is a fresh leaf of the graph.
+    let device = table.device();
+    let mut values: Vec<f32> = table.into_data().iter::<f32>().collect();
+    let mut mean = vec![0f64; width];
+    for row in values.chunks(width) {
+        mean.iter_mut()
+            .zip(row)
+            .for_each(|(m, &v)| *m += f64::from(v));
+    }
+    let mean: Vec<f32> = mean.iter().map(|m| (m / old as f64) as f32).collect();
+    (old..rows).for_each(|_| values.extend_from_slice(&mean));
+    let grown = Tensor::from_data(
+        burn::tensor::TensorData::new(values, [rows, width]),
+        &device,
+    );
+    embedding.weight = Param::from_tensor(grown);
+}

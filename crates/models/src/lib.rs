@@ -8,10 +8,12 @@
 
 pub mod arch;
 pub mod config;
+pub mod decoder;
 pub mod dropout;
 pub mod encoder;
 pub mod error;
 pub mod fast_gelu;
+pub mod generate;
 pub mod heads;
 pub mod layers;
 pub mod loader;
@@ -22,6 +24,10 @@ pub mod task;
 
 pub use arch::EncoderArchitecture;
 pub use config::{Activation, EncoderConfig, PositionIds};
+pub use decoder::{
+    DecoderArchitecture, DecoderConfig, DecoderSpec, Gpt2LmHead, Gpt2Model, KvCache,
+    decoder_architecture, load_decoder, save_decoder,
+};
 pub use dropout::Dropout;
 pub use encoder::{Encoder, EncoderInput, EncoderOutput};
 pub use error::ModelError;

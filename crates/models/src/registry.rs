@@ -13,6 +13,7 @@ use std::sync::{Arc, LazyLock, RwLock};
 use crate::ModelError;
 use crate::arch::EncoderArchitecture;
 use crate::arch::{albert::Albert, bert::BertFamily, bert::Variant, distilbert::DistilBert};
+use crate::decoder::{DecoderArchitecture, Gpt2};
 
 /// A family of architectures, implemented for its trait object type (e.g.
 /// `dyn EncoderArchitecture`).
@@ -60,6 +61,7 @@ static REGISTRY: LazyLock<RwLock<Registry>> = LazyLock::new(|| {
     for arch in encoders {
         insert(&mut registry, arch);
     }
+    insert::<dyn DecoderArchitecture>(&mut registry, Arc::new(Gpt2));
     RwLock::new(registry)
 });
 

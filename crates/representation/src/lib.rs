@@ -1,5 +1,6 @@
-//! `RepresentationModel`: token or sentence embeddings from a transformer encoder, as Simple
-//! Transformers' `language_representation` and the Hugging Face feature-extraction pipeline.
+//! `RepresentationModel`: token or sentence embeddings from a transformer encoder (or GPT-2's
+//! decoder), as Simple Transformers' `language_representation` and the Hugging Face
+//! feature-extraction pipeline.
 //!
 //! ```no_run
 //! use st_representation::{CombineStrategy, RepresentationModel};
@@ -11,13 +12,17 @@
 use std::path::PathBuf;
 
 use burn::tensor::backend::Backend;
+use burn::tensor::{Int, Tensor, TensorData};
 use serde::Serialize;
 use st_core::args::ModelArgs;
 use st_core::backend::{DefaultBackend, DeviceRequest};
 use st_core::hub::HubOptions;
 use st_core::task::{ArgsInput, Prepared};
 use st_core::tokenizer::{Padding, Tokenizer};
-use st_models::{EncoderInput, EncoderSpec, LoadedEncoder, ModelError, load_encoder_spec};
+use st_models::{
+    DecoderSpec, EncoderInput, EncoderSpec, Gpt2Model, LoadedEncoder, ModelError,
+    decoder_architecture, load_decoder, load_encoder_spec,
+};
 
 /// What can go wrong building or running a representation model.
 #[derive(Debug, thiserror::Error)]
@@ -96,10 +101,22 @@ pub struct RepresentationOptions {
     pub hub: HubOptions,
 }
 
-/// Sentence and token embeddings from a pretrained encoder.
+/// The network whose last hidden states are the token vectors.
+#[derive(Debug)]
+enum Backbone<B: Backend> {
+    Encoder(LoadedEncoder<B>),
+    /// GPT-2 (Python's `GPT2ForTextRepresentation`): the decoder without its head; with right
+    /// padding and causal attention, a text's vectors do not depend on its batch.
+    Decoder(Gpt2Model<B>),
+}
+
+/// The token Python adds to GPT-2's tokenizer for padding.
+const GPT2_PAD: &str = "[PAD]";
+
+/// Sentence and token embeddings from a pretrained encoder or decoder.
 #[derive(Debug)]
 pub struct RepresentationModel<B: Backend = DefaultBackend> {
-    encoder: LoadedEncoder<B>,
+    backbone: Backbone<B>,
     tokenizer: Tokenizer,
     args: ModelArgs,
     device: B::Device,
@@ -134,12 +151,24 @@ impl<B: Backend> RepresentationModel<B> {
             overrides: options.overrides.as_ref(),
         };
         let prepared = Prepared::<ModelArgs>::open(model_type, model_name, input, &options.hub)?;
-        let spec = EncoderSpec::new(model_type, prepared.config.clone(), &prepared.model_dir)?;
-        let (tokenizer, _) = spec.tokenizer(&prepared.tokenizer_dir, &prepared.args, &[])?;
-        let encoder = load_encoder_spec::<B>(spec, &prepared.model_dir, &device)?;
+        let (backbone, tokenizer) = if decoder_architecture(model_type).is_ok() {
+            let mut spec =
+                DecoderSpec::new(model_type, prepared.config.clone(), &prepared.model_dir)?;
+            let (model, _) = load_decoder::<B>(&spec, &prepared.model_dir, &device)?;
+            let pad = [GPT2_PAD.to_string()];
+            let (model, mut tokenizer, _) =
+                spec.attach_tokenizer(model, &prepared.tokenizer_dir, &prepared.args, &pad)?;
+            tokenizer.set_pad_token(GPT2_PAD)?;
+            (Backbone::Decoder(model.transformer), tokenizer)
+        } else {
+            let spec = EncoderSpec::new(model_type, prepared.config.clone(), &prepared.model_dir)?;
+            let (tokenizer, _) = spec.tokenizer(&prepared.tokenizer_dir, &prepared.args, &[])?;
+            let encoder = load_encoder_spec::<B>(spec, &prepared.model_dir, &device)?;
+            (Backbone::Encoder(encoder), tokenizer)
+        };
         let (args, dir) = (prepared.args, prepared.model_dir);
         Ok(Self {
-            encoder,
+            backbone,
             tokenizer,
             args,
             device,
@@ -188,11 +217,7 @@ impl<B: Backend> RepresentationModel<B> {
                 max_len
             };
             let batch = self.tokenizer.pad(chunk, pad_to, padding);
-            let mut input = EncoderInput::<B>::from_batch(&batch, &self.device);
-            if !self.encoder.arch.uses_token_type_ids() {
-                input.token_type_ids = None;
-            }
-            let hidden = self.encoder.encoder.forward(input).last_hidden_state;
+            let hidden = self.hidden_states(&batch);
             let [rows, seq, width] = hidden.dims();
             let values: Vec<f32> = hidden
                 .into_data()
@@ -239,5 +264,25 @@ impl<B: Backend> RepresentationModel<B> {
             }
         }
         Ok(out)
+    }
+
+    /// The last hidden states `[rows, seq, hidden]` of a padded batch.
+    fn hidden_states(&self, batch: &st_core::tokenizer::Batch) -> Tensor<B, 3> {
+        match &self.backbone {
+            Backbone::Encoder(encoder) => {
+                let mut input = EncoderInput::<B>::from_batch(batch, &self.device);
+                if !encoder.arch.uses_token_type_ids() {
+                    input.token_type_ids = None;
+                }
+                encoder.encoder.forward(input).last_hidden_state
+            }
+            Backbone::Decoder(decoder) => {
+                let shape = [batch.batch_size, batch.seq_len];
+                let ints = |v: &[i64]| {
+                    Tensor::<B, 2, Int>::from_data(TensorData::new(v.to_vec(), shape), &self.device)
+                };
+                decoder.forward(ints(&batch.input_ids), ints(&batch.attention_mask), None)
+            }
+        }
     }
 }

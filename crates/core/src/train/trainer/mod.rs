@@ -53,7 +53,7 @@ use super::{EvalResults, TrainError, Trainable};
 use crate::args::ModelArgs;
 pub use files::{EVAL_RESULTS_FILE, write_eval_results};
 use run::Run;
-pub use state::{ShuffleRng, TRAINER_STATE_FILE, TrainerState};
+pub use state::{TRAINER_STATE_FILE, TrainerState};
 
 /// What `train_model` returns in Python: the global step, and either the mean training loss
 /// or, with `evaluate_during_training`, the progress scores.

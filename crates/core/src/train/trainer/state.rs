@@ -9,6 +9,7 @@ use super::super::TrainError;
 use super::super::schedule::LrScheduler;
 use super::super::trainable::EvalResults;
 use crate::args::ModelArgs;
+use crate::rng::SplitMix64;
 
 /// File holding the loop's progress in a checkpoint.
 pub const TRAINER_STATE_FILE: &str = "trainer_state.json";
@@ -23,7 +24,7 @@ pub struct TrainerState {
     /// Batches of that epoch already used.
     pub batches_done: usize,
     /// The shuffling generator as it was at the start of that epoch.
-    pub epoch_rng: ShuffleRng,
+    pub epoch_rng: SplitMix64,
     pub tr_loss: f64,
     pub logging_loss: f64,
     pub best_metric: Option<f64>,
@@ -42,7 +43,7 @@ impl TrainerState {
             global_step: 0,
             epoch: 0,
             batches_done: 0,
-            epoch_rng: ShuffleRng(manual_seed.unwrap_or(0x5EED)),
+            epoch_rng: SplitMix64(manual_seed.unwrap_or(0x5EED)),
             tr_loss: 0.0,
             logging_loss: 0.0,
             best_metric: None,
@@ -50,29 +51,6 @@ impl TrainerState {
             progress: Vec::new(),
             scheduler,
             pending_batches: 0,
-        }
-    }
-}
-
-/// SplitMix64: a tiny, fully specified generator, so that shuffling is reproducible across
-/// platforms and versions and its state (one `u64`) is trivial to checkpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ShuffleRng(pub u64);
-
-impl ShuffleRng {
-    pub(super) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Fisher–Yates shuffle.
-    pub fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            let j = (self.next_u64() % (i as u64 + 1)) as usize;
-            items.swap(i, j);
         }
     }
 }
@@ -130,14 +108,14 @@ pub(super) fn judge(
 /// The seed for batch `counter` of a seeded run: dropout masks then depend only on
 /// (`manual_seed`, batch), so a resumed run draws exactly what the uninterrupted one did.
 pub(super) fn batch_seed(seed: u64, counter: u64) -> u64 {
-    let mut rng = ShuffleRng(seed ^ counter.wrapping_mul(0xD6E8_FEB8_6659_FD93));
+    let mut rng = SplitMix64(seed ^ counter.wrapping_mul(0xD6E8_FEB8_6659_FD93));
     rng.next_u64()
 }
 
 /// The order in which an epoch visits the `n` examples. With `batch_chunk_size` (`chunk`), as
 /// Python's `ChunkSampler`: consecutive runs of `chunk` examples stay together and only the
 /// chunks are shuffled; a last partial chunk is left out of the epoch (logged by the trainer).
-pub(super) fn epoch_order(n: usize, chunk: Option<usize>, rng: &mut ShuffleRng) -> Vec<usize> {
+pub(super) fn epoch_order(n: usize, chunk: Option<usize>, rng: &mut SplitMix64) -> Vec<usize> {
     match chunk {
         Some(size) if size > 0 => {
             let mut chunks: Vec<usize> = (0..n / size).collect();
@@ -186,8 +164,8 @@ mod tests {
     fn shuffle_is_a_reproducible_permutation() {
         let mut a: Vec<usize> = (0..100).collect();
         let mut b = a.clone();
-        ShuffleRng(42).shuffle(&mut a);
-        ShuffleRng(42).shuffle(&mut b);
+        SplitMix64(42).shuffle(&mut a);
+        SplitMix64(42).shuffle(&mut b);
         assert_eq!(a, b);
         let mut sorted = a.clone();
         sorted.sort();
@@ -197,7 +175,7 @@ mod tests {
 
     #[test]
     fn chunks_are_shuffled_whole_and_a_partial_chunk_is_left_out() {
-        let order = epoch_order(10, Some(3), &mut ShuffleRng(7));
+        let order = epoch_order(10, Some(3), &mut SplitMix64(7));
         assert_eq!(order.len(), 9);
         for chunk in order.chunks(3) {
             assert_eq!(chunk[0] % 3, 0, "{order:?}");

@@ -1,0 +1,137 @@
+//! A decoder from a model directory and back: `config.json` → [`DecoderConfig`] (checked) →
+//! Burn module → weights from safetensors; saved as `transformers` saves a `GPT2LMHeadModel`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use burn::tensor::backend::Backend;
+use serde_json::Value;
+use st_core::args::ModelArgs;
+use st_core::hub::CONFIG_FILE;
+use st_core::tokenizer::{Tokenizer, TokenizerOptions};
+use st_core::weights::{
+    Checkpoint, LoadReport, SAFETENSORS_FILE, WeightsError, load_into, save_safetensors,
+};
+
+use super::{DecoderArchitecture, DecoderConfig, Gpt2LmHead, decoder_architecture};
+use crate::ModelError;
+use crate::config::HfConfig;
+
+/// A decoder architecture and the configuration it was read with.
+#[derive(Debug, Clone)]
+pub struct DecoderSpec {
+    pub arch: Arc<dyn DecoderArchitecture>,
+    pub config: DecoderConfig,
+    /// `config.json` as read (with any `config` overrides), saved back.
+    pub hf_config: Value,
+}
+
+impl DecoderSpec {
+    /// The `model_type` architecture configured from `hf_config`, checked; `dir` names the
+    /// file in errors.
+    pub fn new(model_type: &str, hf_config: Value, dir: &Path) -> Result<Self, ModelError> {
+        let arch = decoder_architecture(model_type)?;
+        let path = dir.join(CONFIG_FILE);
+        let config = arch.config(&HfConfig::new(&path, &hf_config)?)?;
+        config.validate(&path)?;
+        Ok(Self {
+            arch,
+            config,
+            hf_config,
+        })
+    }
+
+    /// [`DecoderSpec::new`] with `dir/config.json`.
+    pub fn read(model_type: &str, dir: &Path) -> Result<Self, ModelError> {
+        Self::new(model_type, crate::read_config(dir)?, dir)
+    }
+
+    /// The tokenizer in `dir` with `added` special tokens (Python's `special_tokens_list`),
+    /// and `model` with its token embeddings grown to match when tokens were new (the tied
+    /// head grows with them; the flag says so). A tokenizer larger than the model is refused: it belongs to
+    /// another model.
+    pub fn attach_tokenizer<B: Backend>(
+        &mut self,
+        model: Gpt2LmHead<B>,
+        dir: &Path,
+        args: &ModelArgs,
+        added: &[String],
+    ) -> Result<(Gpt2LmHead<B>, Tokenizer, bool), ModelError> {
+        let options = TokenizerOptions {
+            do_lower_case: args.do_lower_case,
+            special_tokens: self.arch.special_tokens(),
+            ignore_tokenizer_json: false,
+        };
+        let mut tokenizer = Tokenizer::from_dir(dir, &options).map_err(st_core::Error::from)?;
+        let mut model = model;
+        let grew = !added.is_empty() && tokenizer.add_special_tokens(added) > 0;
+        if grew {
+            let rows = tokenizer.vocab_size().max(self.config.vocab_size);
+            model = model.resize_token_embeddings(rows);
+            self.config.vocab_size = rows;
+            if let Some(map) = self.hf_config.as_object_mut() {
+                map.insert("vocab_size".into(), Value::from(rows));
+            }
+        }
+        if tokenizer.vocab_size() > self.config.vocab_size {
+            return Err(ModelError::from(st_core::Error::Other(format!(
+                "the tokenizer in {} has {} tokens but the model's embeddings have {} rows; \
+                 the tokenizer (tokenizer_name) must belong to this model",
+                dir.display(),
+                tokenizer.vocab_size(),
+                self.config.vocab_size
+            ))));
+        }
+        Ok((model, tokenizer, grew))
+    }
+}
+
+/// Build the language model `spec` describes and load `dir`'s checkpoint (a `GPT2LMHeadModel`
+/// or a base `GPT2Model`) into it. Every weight must be there: a missing one is an error naming
+/// it; a checkpoint tensor the model does not use is logged.
+pub fn load_decoder<B: Backend>(
+    spec: &DecoderSpec,
+    dir: &Path,
+    device: &B::Device,
+) -> Result<(Gpt2LmHead<B>, LoadReport), ModelError> {
+    let names = spec.arch.name_map();
+    let model = Gpt2LmHead::new(&spec.config, device);
+    let (model, report) = load_into(model, &Checkpoint::open(dir)?, names.as_ref())?;
+    if !report.missing.is_empty() {
+        return Err(WeightsError::Missing {
+            names: report.missing.iter().map(|(_, hf)| hf.clone()).collect(),
+        }
+        .into());
+    }
+    if !report.unexpected.is_empty() {
+        tracing::info!(
+            "checkpoint tensors not used by the {} language model: {}",
+            spec.arch.model_type(),
+            report.unexpected.join(", ")
+        );
+    }
+    Ok((model, report))
+}
+
+/// Write `model`'s weights (`transformer.*`; the tied head is not stored, as `transformers`
+/// saves it) and `config.json` (architectures `[<prefix>LMHeadModel]`) into `dir`.
+pub fn save_decoder<B: Backend>(
+    model: &Gpt2LmHead<B>,
+    spec: &DecoderSpec,
+    dir: &Path,
+) -> Result<(), ModelError> {
+    let io = |path: &Path, e: std::io::Error| ModelError::from(st_core::Error::io(path, e));
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    let names = spec.arch.name_map();
+    save_safetensors(model, names.as_ref(), true, &dir.join(SAFETENSORS_FILE))?;
+    let mut config = spec.hf_config.as_object().cloned().unwrap_or_default();
+    let class = format!("{}LMHeadModel", spec.arch.hf_class_prefix());
+    config.insert("architectures".into(), Value::from(vec![class]));
+    config.insert(
+        "vocab_size".into(),
+        Value::from(model.transformer.wte.weight.dims()[0]),
+    );
+    let path = dir.join(CONFIG_FILE);
+    let text = serde_json::to_string_pretty(&Value::Object(config)).unwrap_or_default();
+    std::fs::write(&path, text + "\n").map_err(|e| io(&path, e))
+}
