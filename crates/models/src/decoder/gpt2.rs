@@ -252,7 +252,7 @@ impl<B: Backend> Gpt2Model<B> {
     /// The hidden states of `input_ids` `[rows, n]` (the positions after everything in
     /// `cache`), given `attention_mask` `[rows, past + n]` over all positions fed so far (0 on
     /// left padding). Position ids come from the mask, as `generate` computes them for a
-    /// left-padded batch: the count of real tokens before a position (pads get 1, as there; they are
+    /// left-padded batch: the count of real tokens before a position (pads get 0, as there; they are
     /// masked anyway). The new keys and values join `cache`.
     pub fn forward(
         &self,
@@ -263,9 +263,8 @@ impl<B: Backend> Gpt2Model<B> {
         let [rows, n] = input_ids.dims();
         let [_, total] = attention_mask.dims();
         let past = total - n;
-        let pads = attention_mask.clone().equal_elem(0);
         let positions = (attention_mask.clone().cumsum(1) - 1)
-            .mask_fill(pads, 1)
+            .clamp_min(0)
             .slice([0..rows, past..total]);
         let x = self.wte.forward(input_ids) + self.wpe.forward(positions);
         let mut x = self.drop.forward(x);

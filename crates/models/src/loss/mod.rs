@@ -37,6 +37,27 @@ pub fn cross_entropy<B: Backend>(
     }
 }
 
+/// The causal language-modelling loss of `transformers`' `*LMHeadModel`: position `t`'s logits
+/// `[batch, seq, vocab]` predict label `t + 1`; labels equal to `ignore_index` (−100: padding,
+/// prompts) do not count; the mean over the rest.
+pub fn causal_lm_loss<B: Backend>(
+    logits: Tensor<B, 3>,
+    labels: Tensor<B, 2, Int>,
+    ignore_index: i64,
+) -> Tensor<B, 1> {
+    let [batch, seq, vocab] = logits.dims();
+    let n = batch * (seq - 1);
+    let logits = logits.slice([0..batch, 0..seq - 1]).reshape([n, vocab]);
+    let labels = labels.slice([0..batch, 1..seq]).reshape([n]);
+    let counted = labels.clone().not_equal_elem(ignore_index);
+    let targets = labels
+        .mask_fill(counted.clone().bool_not(), 0)
+        .reshape([n, 1]);
+    let nll = log_softmax(logits, 1).gather(1, targets).reshape([n]).neg();
+    let weights = counted.float();
+    (nll * weights.clone()).sum() / weights.sum()
+}
+
 /// Mean squared error between `predictions` and `targets` of the same shape.
 pub fn mse<B: Backend, const D: usize>(
     predictions: Tensor<B, D>,
