@@ -3,11 +3,20 @@
 //! autoregressive model shares ([`st_models::generate`]).
 //!
 //! ```no_run
-//! use st_generation::LanguageGenerationModel;
-//! let model = LanguageGenerationModel::new("gpt2", "path/to/gpt2", Default::default())?;
+//! use st_generation::{GenerationOptions, LanguageGenerationModel};
+//!
+//! let options = GenerationOptions {
+//!     overrides: Some(serde_json::json!({"max_length": 50, "top_p": 0.9})),
+//!     ..Default::default()
+//! };
+//! let model = LanguageGenerationModel::new("gpt2", "path/or/hub-id", options)?;
 //! for text in model.generate(Some("Once upon a time"))? {
 //!     println!("{text}");
 //! }
+//! let mut args = model.args().clone();
+//! args.num_beams = 4; // every argument reaches generate
+//! args.do_sample = false;
+//! let beams = model.generate_with(Some("Once upon a time"), &args)?;
 //! # Ok::<(), st_generation::GenerationError>(())
 //! ```
 //!

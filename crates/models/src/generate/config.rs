@@ -66,7 +66,8 @@ pub struct GenerationConfig {
     pub early_stopping: EarlyStopping,
     /// Sequences returned per prompt (at most `num_beams` with beam search).
     pub num_return_sequences: usize,
-    /// Tokens that end a sequence.
+    /// Tokens that end a sequence (one id or a list, as `generation_config.json` has it).
+    #[serde(deserialize_with = "one_or_many")]
     pub eos_token_id: Vec<u32>,
     /// Fills finished sequences and left-pads prompts; the first end-of-sequence token when
     /// unset, as `transformers` falls back.
@@ -98,6 +99,21 @@ impl Default for GenerationConfig {
             seed: 42,
         }
     }
+}
+
+/// `null`, one token id, or a list of them.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u32>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Ids {
+        One(u32),
+        Many(Vec<u32>),
+    }
+    Ok(match Option::<Ids>::deserialize(d)? {
+        None => Vec::new(),
+        Some(Ids::One(id)) => vec![id],
+        Some(Ids::Many(ids)) => ids,
+    })
 }
 
 /// A generation setting that cannot be honoured.
@@ -191,6 +207,18 @@ mod tests {
         assert_eq!(read("false"), EarlyStopping::Flag(false));
         assert_eq!(read("\"never\""), EarlyStopping::Never(Never::Never));
         assert!(serde_json::from_str::<EarlyStopping>("\"sometimes\"").is_err());
+    }
+
+    #[test]
+    fn eos_is_one_id_or_a_list() {
+        let read = |s: &str| {
+            serde_json::from_str::<GenerationConfig>(s)
+                .unwrap()
+                .eos_token_id
+        };
+        assert_eq!(read(r#"{"eos_token_id": 7}"#), vec![7]);
+        assert_eq!(read(r#"{"eos_token_id": [7, 9]}"#), vec![7, 9]);
+        assert_eq!(read(r#"{"eos_token_id": null}"#), Vec::<u32>::new());
     }
 
     #[test]
