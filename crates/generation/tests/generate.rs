@@ -49,7 +49,7 @@ fn greedy_text_is_the_prompt_and_the_decoded_engine_tokens() {
     let out = generate::generate(
         model.model(),
         model.model().new_cache(),
-        &[ids.clone()],
+        std::slice::from_ref(&ids),
         &config,
     )
     .unwrap();
@@ -63,12 +63,8 @@ fn greedy_text_is_the_prompt_and_the_decoded_engine_tokens() {
         .decode(&[ids.clone(), new.clone()].concat(), true)
         .unwrap();
     let prompt = model.tokenizer().decode(&ids, true).unwrap();
-    let expected = format!(
-        "{PROMPT}{}",
-        st_generation::text::clean_up_tokenization(&full)
-            [st_generation::text::clean_up_tokenization(&prompt).len()..]
-            .to_string()
-    );
+    let clean = st_generation::text::clean_up_tokenization;
+    let expected = format!("{PROMPT}{}", &clean(&full)[clean(&prompt).len()..]);
     assert_eq!(texts[0], expected);
     assert!(texts[0].len() > PROMPT.len());
 }

@@ -101,8 +101,10 @@ pub struct RepresentationOptions {
     pub hub: HubOptions,
 }
 
-/// The network whose last hidden states are the token vectors.
+/// The network whose last hidden states are the token vectors (one per model, built once, so
+/// the variants' sizes do not matter).
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 enum Backbone<B: Backend> {
     Encoder(LoadedEncoder<B>),
     /// GPT-2 (Python's `GPT2ForTextRepresentation`): the decoder without its head; with right
