@@ -8,7 +8,7 @@ use burn::tensor::backend::Backend;
 use serde_json::Value;
 use st_core::args::Args;
 use st_core::staging::StagedDir;
-use st_core::weights::{Checkpoint, LoadReport, WeightsError, load_into, save_safetensors};
+use st_core::weights::{Checkpoint, LoadReport, load_into, save_safetensors};
 
 use crate::config::EncoderConfig;
 use crate::{Encoder, EncoderArchitecture, EncoderSpec, ModelError};
@@ -87,20 +87,7 @@ pub fn load_encoder_spec<B: Backend>(
     });
     let encoder = Encoder::new(&config, device);
     let (encoder, report) = load_into(encoder, &checkpoint, map.as_ref())?;
-    if !report.missing.is_empty() {
-        return Err(WeightsError::Missing {
-            names: report.missing.iter().map(|(_, hf)| hf.clone()).collect(),
-        }
-        .into());
-    }
-    if !report.unexpected.is_empty() {
-        tracing::info!(
-            "{} checkpoint tensor(s) not used by the {} encoder: {}",
-            report.unexpected.len(),
-            arch.model_type(),
-            report.unexpected.join(", ")
-        );
-    }
+    let report = report.complete(&format!("the {} encoder", arch.model_type()))?;
     Ok(LoadedEncoder {
         encoder,
         config,

@@ -9,9 +9,7 @@ use serde_json::Value;
 use st_core::args::ModelArgs;
 use st_core::hub::CONFIG_FILE;
 use st_core::tokenizer::{Tokenizer, TokenizerOptions};
-use st_core::weights::{
-    Checkpoint, LoadReport, SAFETENSORS_FILE, WeightsError, load_into, save_safetensors,
-};
+use st_core::weights::{Checkpoint, LoadReport, SAFETENSORS_FILE, load_into, save_safetensors};
 
 use super::{DecoderArchitecture, DecoderConfig, Gpt2LmHead, decoder_architecture};
 use crate::ModelError;
@@ -97,19 +95,8 @@ pub fn load_decoder<B: Backend>(
     let names = spec.arch.name_map();
     let model = Gpt2LmHead::new(&spec.config, device);
     let (model, report) = load_into(model, &Checkpoint::open(dir)?, names.as_ref())?;
-    if !report.missing.is_empty() {
-        return Err(WeightsError::Missing {
-            names: report.missing.iter().map(|(_, hf)| hf.clone()).collect(),
-        }
-        .into());
-    }
-    if !report.unexpected.is_empty() {
-        tracing::info!(
-            "checkpoint tensors not used by the {} language model: {}",
-            spec.arch.model_type(),
-            report.unexpected.join(", ")
-        );
-    }
+    let what = format!("the {} language model", spec.arch.model_type());
+    let report = report.complete(&what)?;
     Ok((model, report))
 }
 
