@@ -2,8 +2,9 @@
 //!
 //! - `fixtures`: regenerate the reference fixtures under `fixtures/` — models, tokenizers and
 //!   PyTorch outputs (`scripts/make_fixtures.py`), metrics (`scripts/make_metric_fixtures.py`,
-//!   scikit-learn / seqeval / the SQuAD script) and training (`scripts/make_train_fixtures.py`,
-//!   schedules, optimisers, clipping) — in a Python virtual environment outside the repository
+//!   scikit-learn / seqeval / the SQuAD script), training (`scripts/make_train_fixtures.py`,
+//!   schedules, optimisers, clipping) and GPT-2 with `generate` (`scripts/make_gpt2_fixtures.py`)
+//!   — in a Python virtual environment outside the repository
 //!   (`$ST_VENV`, default `~/.cache/st-venv`), created and filled from
 //!   `scripts/requirements-fixtures.txt` when missing. Set `ST_MINILM_DIR` to also record the
 //!   real all-MiniLM-L6-v2 reference.
@@ -102,5 +103,13 @@ fn fixtures() -> Result<(), String> {
             .current_dir(&root)
             .env("HF_HUB_OFFLINE", "1"))?;
     }
+    // GPT-2 and the decoding engine's references (fixtures/models/gpt2, fixtures/generation);
+    // it takes the fixtures root and rewrites its own README section.
+    run(Command::new(&python)
+        .arg(root.join("scripts/make_gpt2_fixtures.py"))
+        .arg("--out")
+        .arg(root.join("fixtures"))
+        .current_dir(&root)
+        .env("HF_HUB_OFFLINE", "1"))?;
     Ok(())
 }
