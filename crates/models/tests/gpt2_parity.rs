@@ -172,3 +172,28 @@ fn a_saved_copy_reloads_with_the_same_logits() {
     ));
     assert!(check_logits(&logits, &reference, spec.config.vocab_size) <= FORWARD_TOL);
 }
+
+#[test]
+fn a_base_gpt2model_checkpoint_loads_with_the_head_tied_to_its_embeddings() {
+    // `GPT2Model.save_pretrained` stores the same tensors without the `transformer.` prefix.
+    type B = DefaultBackend;
+    let reference = reference();
+    let tmp = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(dir().join("model.safetensors")).unwrap();
+    let tensors = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let renamed: Vec<(String, safetensors::tensor::TensorView<'_>)> = tensors
+        .tensors()
+        .into_iter()
+        .map(|(name, view)| (name.trim_start_matches("transformer.").to_string(), view))
+        .collect();
+    safetensors::serialize_to_file(renamed, None, &tmp.path().join("model.safetensors")).unwrap();
+    std::fs::copy(dir().join("config.json"), tmp.path().join("config.json")).unwrap();
+    let (model, spec) = load::<B>(tmp.path());
+    let device = Default::default();
+    let logits = values(model.forward(
+        int_matrix::<B>(&reference["batch"]["input_ids"], &device),
+        int_matrix::<B>(&reference["batch"]["attention_mask"], &device),
+        None,
+    ));
+    assert!(check_logits(&logits, &reference, spec.config.vocab_size) <= FORWARD_TOL);
+}
