@@ -7,13 +7,14 @@ import sys
 
 import torch
 import transformers
+from base_fixtures.common import replace_readme_section
 from transformers import GPT2TokenizerFast
 
 from .common import MIN_MARGIN, PROMPTS, SEED, write_json
 from .generate_cases import make_generate
 from .model import build_model, build_tokenizer, encode, load_model, make_reference
 from .processors import make_processors
-from .readme import README_MARKER, README_SECTION, replace_readme_section
+from .readme import README_MARKER, README_SECTION
 from .search import search_prompts
 
 

@@ -1,20 +1,6 @@
 """The "models/gpt2/ and generation/" section of fixtures/README.md."""
 
 
-def replace_readme_section(readme_path, marker, section):
-    """Replace the README section starting with `marker` (up to the next `## ` heading) by
-    `section`, placed at the end; add it if absent."""
-    with open(readme_path, encoding="utf-8") as f:
-        text = f.read()
-    if marker in text:
-        start = text.index(marker)
-        following = text.find("\n## ", start + len(marker))
-        text = text[:start] + (text[following + 1 :] if following >= 0 else "")
-    text = text.rstrip("\n") + "\n\n" + section
-    with open(readme_path, "w", encoding="utf-8") as f:
-        f.write(text)
-
-
 README_MARKER = "## models/gpt2/ and generation/"
 
 README_SECTION = """\
