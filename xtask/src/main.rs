@@ -1,11 +1,12 @@
 //! Project automation: `cargo xtask <command>`.
 //!
 //! - `fixtures`: regenerate the reference fixtures under `fixtures/` — models, tokenizers and
-//!   PyTorch outputs (`scripts/make_fixtures.py`), metrics (`scripts/make_metric_fixtures.py`,
-//!   scikit-learn / seqeval / the SQuAD script), training (`scripts/make_train_fixtures.py`,
-//!   schedules, optimisers, clipping) and GPT-2 with `generate` (`scripts/make_gpt2_fixtures.py`)
-//!   — in a Python virtual environment outside the repository
-//!   (`$ST_VENV`, default `~/.cache/st-venv`), created and filled from
+//!   PyTorch outputs (`scripts/make_fixtures.py`; task heads by `make_classification_fixtures.py`,
+//!   `make_ner_fixtures.py`, `make_qa_fixtures.py`, `make_lm_fixtures.py`), metrics
+//!   (`scripts/make_metric_fixtures.py`, scikit-learn / seqeval / the SQuAD script), training
+//!   (`scripts/make_train_fixtures.py`, schedules, optimisers, clipping) and GPT-2 with
+//!   `generate` (`scripts/make_gpt2_fixtures.py`) — in a Python virtual environment outside the
+//!   repository (`$ST_VENV`, default `~/.cache/st-venv`), created and filled from
 //!   `scripts/requirements-fixtures.txt` when missing. Set `ST_MINILM_DIR` to also record the
 //!   real all-MiniLM-L6-v2 reference.
 //! - `bench [--quick] [--model DIR] [--python PATH] [--criterion]`: this library against Python
@@ -88,13 +89,20 @@ fn fixtures() -> Result<(), String> {
     }
     run(&mut models)?;
     // make_fixtures.py rewrites fixtures/README.md; the classification script appends to it
-    // (dropping what follows its section), then the NER and QA scripts append their own.
+    // (dropping what follows its section), then the NER, QA and LM (masked-LM heads, ELECTRA
+    // pretraining) scripts append their own.
     for (script, out) in [
         ("make_classification_fixtures.py", "fixtures/classification"),
         ("make_ner_fixtures.py", "fixtures/ner"),
         ("make_qa_fixtures.py", "fixtures/qa"),
+        ("make_lm_fixtures.py", "fixtures/lm"),
         ("make_metric_fixtures.py", "fixtures/metrics"),
         ("make_train_fixtures.py", "fixtures/train"),
+        // Tokenizers trained as Simple Transformers' train_tokenizer trains them.
+        (
+            "make_tokenizer_training_fixtures.py",
+            "fixtures/tokenizer_training",
+        ),
     ] {
         run(Command::new(&python)
             .arg(root.join("scripts").join(script))

@@ -7,10 +7,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod generate;
+mod lm;
 mod task;
 mod tasks;
 
 use st_classification::{ClassificationModel, MultiLabelClassificationModel};
+use st_lm::LanguageModelingModel;
 use st_ner::NerModel;
 use st_qa::QuestionAnsweringModel;
 use st_representation::{CombineStrategy, RepresentationModel, RepresentationOptions};
@@ -52,6 +54,14 @@ enum Command {
         #[command(subcommand)]
         command: TaskCommand<NoFlags, QaPredictFlags>,
     },
+    /// Language modelling (LanguageModelingModel): masked LM on an encoder, causal LM on
+    /// GPT-2 ("mlm": false); text files with one sample per line.
+    Lm {
+        #[command(subcommand)]
+        command: TaskCommand<NoFlags, lm::LmPredictFlags>,
+    },
+    /// Fill the mask tokens of texts with a masked language model (the fill-mask pipeline).
+    FillMask(lm::FillMaskCommand),
     /// Continue prompts with a language model (Simple Transformers' LanguageGenerationModel).
     ///
     /// Text streams to stdout as it is generated; --json prints one object per sequence.
@@ -98,6 +108,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Multilabel { command } => task::run::<MultiLabelClassificationModel>(command),
         Command::Ner { command } => task::run::<NerModel>(command),
         Command::Qa { command } => task::run::<QuestionAnsweringModel>(command),
+        Command::Lm { command } => task::run::<LanguageModelingModel>(command),
+        Command::FillMask(command) => lm::fill_mask(command),
         Command::Generate(command) => generate::run(command),
         Command::Encode {
             model_name,

@@ -148,6 +148,7 @@ impl Trainable<AB> for RegressionTask {
     fn train_batch(
         &self,
         indices: &[usize],
+        _seed: u64,
         device: &burn::tensor::Device<AB>,
     ) -> Result<Self::Batch, TrainError> {
         if self.unreadable {

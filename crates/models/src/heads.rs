@@ -13,6 +13,8 @@ pub enum HeadTask {
     TokenClassification,
     /// `*ForQuestionAnswering`.
     QuestionAnswering,
+    /// `*ForMaskedLM`.
+    MaskedLm,
 }
 
 impl HeadTask {
@@ -22,6 +24,7 @@ impl HeadTask {
             Self::SequenceClassification => "ForSequenceClassification",
             Self::TokenClassification => "ForTokenClassification",
             Self::QuestionAnswering => "ForQuestionAnswering",
+            Self::MaskedLm => "ForMaskedLM",
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod heads;
 pub mod layers;
 pub mod loader;
 pub mod loss;
+pub mod mlm;
 pub mod registry;
 pub mod spec;
 pub mod task;
@@ -37,6 +38,7 @@ pub use loader::{
     BertShape, LoadOptions, LoadedEncoder, load_encoder, load_encoder_spec, load_encoder_with,
     read_config, save_encoder, save_pretrained, write_random_bert,
 };
+pub use mlm::{MaskedLm, MlmHead, MlmLayout};
 pub use registry::{
     Family, encoder_architecture, lookup, model_types, register, register_encoder,
     supported_model_types,

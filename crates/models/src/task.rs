@@ -193,7 +193,7 @@ pub fn config_labels(config: &Value, num_labels: usize) -> Vec<Option<String>> {
 }
 
 /// The `config.json` of a task model: the source configuration with `architectures`,
-/// `id2label`, `label2id` and, when given, `problem_type`.
+/// `id2label`, `label2id` (unless `labels` is empty) and, when given, `problem_type`.
 pub fn task_config(
     base: &Value,
     architecture: &str,
@@ -202,6 +202,10 @@ pub fn task_config(
 ) -> Value {
     let mut config = base.as_object().cloned().unwrap_or_default();
     config.insert("architectures".into(), Value::from(vec![architecture]));
+    if labels.is_empty() {
+        // A head without classes (a language model) keeps the source's label keys.
+        return Value::Object(config);
+    }
     let id2label: serde_json::Map<String, Value> = labels
         .iter()
         .enumerate()

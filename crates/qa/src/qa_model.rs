@@ -429,6 +429,7 @@ impl<B: AutodiffBackend> TaskModel<B> for QuestionAnsweringModel<B> {
         &self,
         rows: &TrainRows,
         indices: &[usize],
+        _seed: u64,
         device: &B::Device,
     ) -> Result<Batch<B>, QaError> {
         Ok(match rows {

@@ -418,6 +418,7 @@ impl<B: AutodiffBackend, A: ClassifierArgs> TaskModel<B> for ClassificationModel
         &self,
         rows: &TrainRows,
         indices: &[usize],
+        _seed: u64,
         device: &B::Device,
     ) -> Result<Batch<B>, ClassificationError> {
         Ok(match rows {

@@ -109,6 +109,23 @@ impl<B: Backend, M, A: TaskArgs> TaskBase<B, M, A> {
         })
     }
 
+    /// The same state around another module (a task that wraps the module an encoder
+    /// constructor built).
+    pub fn map_module<N>(self, wrap: impl FnOnce(M) -> N) -> TaskBase<B, N, A> {
+        TaskBase {
+            module: wrap(self.module),
+            args: self.args,
+            tokenizer: self.tokenizer,
+            tokens_added: self.tokens_added,
+            device: self.device,
+            model_dir: self.model_dir,
+            tokenizer_dir: self.tokenizer_dir,
+            checkpoint: self.checkpoint,
+            compute: self.compute,
+            features: self.features,
+        }
+    }
+
     /// Run `work` in the `thread_count` pool, or on the caller's pool without one.
     pub fn compute<R: Send>(&self, work: impl FnOnce() -> R + Send) -> R {
         match &self.compute {

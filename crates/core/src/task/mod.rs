@@ -94,11 +94,13 @@ pub trait TaskModel<B: AutodiffBackend>: Sized + Send + Sync {
     }
     /// How many rows (the trainer's examples) there are.
     fn num_train_rows(rows: &Self::TrainRows) -> usize;
-    /// The batch of the rows at `indices`.
+    /// The batch of the rows at `indices`; `seed` is the batch's own random seed (the same
+    /// when a run resumes), for tasks whose batches are drawn at random (masked-LM masking).
     fn train_batch(
         &self,
         rows: &Self::TrainRows,
         indices: &[usize],
+        seed: u64,
         device: &B::Device,
     ) -> Result<Self::Batch, Self::Error>;
     /// The mean loss of a batch in training mode.

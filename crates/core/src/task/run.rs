@@ -27,9 +27,14 @@ impl<B: AutodiffBackend, M: TaskModel<B>> Trainable<B> for TaskRun<'_, B, M> {
         M::num_train_rows(&self.train)
     }
 
-    fn train_batch(&self, indices: &[usize], device: &B::Device) -> Result<M::Batch, TrainError> {
+    fn train_batch(
+        &self,
+        indices: &[usize],
+        seed: u64,
+        device: &B::Device,
+    ) -> Result<M::Batch, TrainError> {
         self.model
-            .train_batch(&self.train, indices, device)
+            .train_batch(&self.train, indices, seed, device)
             .map_err(TrainError::task)
     }
 

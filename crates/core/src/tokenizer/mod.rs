@@ -311,6 +311,31 @@ impl Tokenizer {
             .map_err(|e| TokenizerError::Encode(format!("decoding: {e}")))
     }
 
+    /// The ids of every special token (Python's `all_special_ids`: the template's and the added
+    /// special tokens), sorted, which masking and fill-mask never touch.
+    pub fn special_ids(&self) -> Vec<u32> {
+        let mut ids: Vec<u32> = (self.inner.get_added_tokens_decoder().iter())
+            .filter(|(_, token)| token.special)
+            .map(|(&id, _)| id)
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// The id of the mask token (`[MASK]`, `<mask>`), if the vocabulary has one.
+    pub fn mask_id(&self) -> Option<u32> {
+        ["[MASK]", "<mask>"]
+            .iter()
+            .find_map(|t| self.inner.token_to_id(t))
+    }
+
+    /// The text of the mask token, if the vocabulary has one.
+    pub fn mask_token(&self) -> Option<&'static str> {
+        ["[MASK]", "<mask>"]
+            .into_iter()
+            .find(|t| self.inner.token_to_id(t).is_some())
+    }
+
     /// The id of the unknown token (`[UNK]`, `<unk>`), if the vocabulary has one.
     pub fn unk_id(&self) -> Option<u32> {
         ["[UNK]", "<unk>", "<UNK>"]

@@ -31,10 +31,16 @@ pub trait Trainable<B: AutodiffBackend> {
     /// How many training examples there are.
     fn num_train_examples(&self) -> usize;
 
-    /// The training batch made of the examples at `indices`. Fallible because a task may read
-    /// its examples lazily from a file while training.
-    fn train_batch(&self, indices: &[usize], device: &B::Device)
-    -> Result<Self::Batch, TrainError>;
+    /// The training batch made of the examples at `indices`. `seed` is this batch's own
+    /// random seed (from `manual_seed` and the batch's place in the run, so a resumed run gets
+    /// the same one), for tasks whose batches are random, such as masked-LM masking. Fallible
+    /// because a task may read its examples lazily from a file while training.
+    fn train_batch(
+        &self,
+        indices: &[usize],
+        seed: u64,
+        device: &B::Device,
+    ) -> Result<Self::Batch, TrainError>;
 
     /// The mean loss of a batch in training mode (dropout on): a one-element tensor.
     fn loss(&self, model: &Self::Model, batch: Self::Batch) -> Tensor<B, 1>;

@@ -27,6 +27,7 @@ use super::{EncoderArchitecture, Names};
 use crate::ModelError;
 use crate::config::{EncoderConfig, HfConfig, PositionIds};
 use crate::heads::{HeadTask, SequenceHead, config_f64};
+use crate::mlm::MlmLayout;
 
 /// The ALBERT architecture. `inner_group_num` is needed to name shared layers.
 #[derive(Debug, Clone, Copy)]
@@ -148,10 +149,14 @@ impl EncoderArchitecture for Albert {
         SequenceHead::Pooled
     }
 
+    fn mlm_head(&self) -> Option<MlmLayout> {
+        Some(MlmLayout::Albert)
+    }
+
     /// ALBERT's classification heads read `classifier_dropout_prob`; its QA head has none.
     fn head_dropout(&self, task: HeadTask, config: &Value) -> f64 {
         match task {
-            HeadTask::QuestionAnswering => 0.0,
+            HeadTask::QuestionAnswering | HeadTask::MaskedLm => 0.0,
             _ => config_f64(config, "classifier_dropout_prob").unwrap_or(0.1),
         }
     }

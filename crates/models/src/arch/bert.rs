@@ -24,6 +24,7 @@ use super::{EncoderArchitecture, Names};
 use crate::ModelError;
 use crate::config::{EncoderConfig, HfConfig, PositionIds};
 use crate::heads::SequenceHead;
+use crate::mlm::MlmLayout;
 
 /// Which member of the family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,5 +176,13 @@ impl EncoderArchitecture for BertFamily {
             Variant::Electra => SequenceHead::DenseGelu,
             Variant::Roberta | Variant::XlmRoberta | Variant::Camembert => SequenceHead::DenseTanh,
         }
+    }
+
+    fn mlm_head(&self) -> Option<MlmLayout> {
+        Some(match self.0 {
+            Variant::Bert => MlmLayout::Bert,
+            Variant::Electra => MlmLayout::ElectraGenerator,
+            Variant::Roberta | Variant::XlmRoberta | Variant::Camembert => MlmLayout::Roberta,
+        })
     }
 }

@@ -22,6 +22,7 @@ use super::{EncoderArchitecture, Names};
 use crate::ModelError;
 use crate::config::{EncoderConfig, HfConfig, PositionIds};
 use crate::heads::{HeadTask, SequenceHead, config_f64};
+use crate::mlm::MlmLayout;
 
 /// The DistilBERT architecture.
 #[derive(Debug, Clone, Copy)]
@@ -121,6 +122,10 @@ impl EncoderArchitecture for DistilBert {
         SequenceHead::PreClassifierRelu
     }
 
+    fn mlm_head(&self) -> Option<MlmLayout> {
+        Some(MlmLayout::DistilBert)
+    }
+
     /// DistilBERT names each head's dropout itself: `seq_classif_dropout` (0.2), `dropout`
     /// before the token classifier, `qa_dropout` before `qa_outputs`.
     fn head_dropout(&self, task: HeadTask, config: &Value) -> f64 {
@@ -130,6 +135,7 @@ impl EncoderArchitecture for DistilBert {
             }
             HeadTask::TokenClassification => config_f64(config, "dropout").unwrap_or(0.1),
             HeadTask::QuestionAnswering => config_f64(config, "qa_dropout").unwrap_or(0.1),
+            HeadTask::MaskedLm => 0.0,
         }
     }
 }

@@ -32,6 +32,7 @@ use st_core::weights::NameMap;
 use crate::ModelError;
 use crate::config::{EncoderConfig, HfConfig};
 use crate::heads::{HeadTask, SequenceHead, classifier_dropout};
+use crate::mlm::MlmLayout;
 
 /// An encoder architecture: how it reads its `config.json`, names its parameters, frames its
 /// inputs, and which heads `transformers` puts on it for each task. Register one with
@@ -66,12 +67,16 @@ pub trait EncoderArchitecture: Send + Sync {
     fn hf_class_prefix(&self) -> &'static str;
     /// The sequence-classification head `transformers` builds on it.
     fn sequence_head(&self) -> SequenceHead;
+    /// The masked-LM head `transformers` builds on it (`*ForMaskedLM`), if it has one.
+    fn mlm_head(&self) -> Option<MlmLayout> {
+        None
+    }
     /// The dropout probability of a task head, read from `config.json` as `transformers`
     /// reads it for this architecture. By default: `classifier_dropout` ?? `hidden_dropout_prob`
     /// for classification heads, and none before a question-answering head.
     fn head_dropout(&self, task: HeadTask, config: &Value) -> f64 {
         match task {
-            HeadTask::QuestionAnswering => 0.0,
+            HeadTask::QuestionAnswering | HeadTask::MaskedLm => 0.0,
             _ => classifier_dropout(config),
         }
     }

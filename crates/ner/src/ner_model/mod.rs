@@ -283,6 +283,7 @@ impl<B: AutodiffBackend> TaskModel<B> for NerModel<B> {
         &self,
         rows: &TrainRows,
         indices: &[usize],
+        _seed: u64,
         device: &B::Device,
     ) -> Result<Batch<B>, NerError> {
         Ok(match rows {

@@ -10,7 +10,7 @@ use burn::tensor::ElementConversion;
 use burn::tensor::backend::AutodiffBackend;
 
 use super::files::{write_eval_results, write_progress};
-use super::state::{TrainerState, Verdict, batch_seed, epoch_order, judge};
+use super::state::{TrainerState, UNSEEDED, Verdict, batch_seed, epoch_order, judge};
 use super::{TRAINER_STATE_FILE, TrainOutput};
 use crate::args::ModelArgs;
 use crate::staging::StagedDir;
@@ -76,11 +76,14 @@ impl<B: AutodiffBackend, T: Trainable<B>> Run<'_, B, T> {
             );
             steps_bar.set_position(skip as u64);
             for (index, indices) in order.chunks(args.train_batch_size).enumerate().skip(skip) {
+                let counter = (epoch * batches_per_epoch + index) as u64;
                 if let Some(seed) = args.manual_seed {
-                    let counter = (epoch * batches_per_epoch + index) as u64;
                     B::seed(device, batch_seed(seed, counter));
                 }
-                let batch = self.task.train_batch(indices, device)?;
+                // The task's own draws (masking) are reproducible even unseeded, like the
+                // epoch order.
+                let seed = batch_seed(args.manual_seed.unwrap_or(UNSEEDED), counter);
+                let batch = self.task.train_batch(indices, seed, device)?;
                 let loss = self.task.loss(&model, batch);
                 let current_loss: f64 = loss.clone().into_scalar().elem();
                 let loss = if accumulation > 1 {

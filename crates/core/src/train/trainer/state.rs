@@ -43,7 +43,7 @@ impl TrainerState {
             global_step: 0,
             epoch: 0,
             batches_done: 0,
-            epoch_rng: SplitMix64(manual_seed.unwrap_or(0x5EED)),
+            epoch_rng: SplitMix64(manual_seed.unwrap_or(UNSEEDED)),
             tr_loss: 0.0,
             logging_loss: 0.0,
             best_metric: None,
@@ -104,6 +104,9 @@ pub(super) fn judge(
         Verdict::Stop
     }
 }
+
+/// The seed an unseeded run uses in place of `manual_seed`.
+pub(super) const UNSEEDED: u64 = 0x5EED;
 
 /// The seed for batch `counter` of a seeded run: dropout masks then depend only on
 /// (`manual_seed`, batch), so a resumed run draws exactly what the uninterrupted one did.
