@@ -24,6 +24,7 @@ pub mod lm_model;
 pub mod masking;
 pub mod module;
 pub mod predict;
+pub mod tokenizer_training;
 
 pub use args::{DatasetType, GenerationArgs, LanguageModelingArgs};
 pub use data::{DataError, read_lines};
@@ -31,3 +32,4 @@ pub use lm_model::{LanguageModelingModel, LmError, LmOptions};
 pub use module::{LmBatch, LmModule};
 pub use predict::{FillMask, FilledToken, LmPredictions};
 pub use st_core::task::TaskModel;
+pub use tokenizer_training::{TokenizerKind, TokenizerTrainingError, train_tokenizer};

@@ -119,7 +119,11 @@ pub(super) fn byte_level_bpe(
     tokenizer.with_pre_tokenizer(Some(ByteLevel::new(false, true, true)));
     tokenizer.with_decoder(Some(ByteLevel::default()));
     match special {
-        SpecialTokens::None => add_special_tokens(&mut tokenizer, &["<|endoftext|>"]),
+        // GPT2Tokenizer adds its <|endoftext|> (bos, eos, unk) when the vocabulary lacks it,
+        // as one trained from scratch does: the next id.
+        SpecialTokens::None => {
+            tokenizer.add_special_tokens(&[AddedToken::from("<|endoftext|>", true)]);
+        }
         SpecialTokens::Roberta | SpecialTokens::Bert => {
             add_special_tokens(&mut tokenizer, &["<s>", "<pad>", "</s>", "<unk>", "<mask>"]);
             let id = |t: &str| {
