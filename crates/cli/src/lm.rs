@@ -40,6 +40,15 @@ impl CliTask for LanguageModelingModel {
         output
     }
 
+    /// Python's `LanguageModelingModel(model_type, None, train_files=[train])`.
+    fn from_scratch(model_type: &str, train: &Path, options: LmOptions) -> CliResult<Self> {
+        Ok(LanguageModelingModel::from_scratch(
+            model_type,
+            &[train.to_path_buf()],
+            options,
+        )?)
+    }
+
     /// One text per line (blank lines skipped). A causal model prints
     /// `{"input_text", "generated_text"}` (a list with `num_return_sequences` > 1); a masked
     /// model `{"text", "masks": [[{score, token, token_str, sequence}, …] per mask]}`.

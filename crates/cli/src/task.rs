@@ -31,6 +31,16 @@ pub trait CliTask: TaskModel<TrainBackend> {
     /// The metrics of an evaluation's output.
     fn results(output: &Self::EvalOutput) -> &EvalResults;
 
+    /// A new model trained from nothing on `train` (`train` without `--model-name`), for the
+    /// tasks that can do it.
+    fn from_scratch(model_type: &str, train: &Path, options: Self::Options) -> CliResult<Self> {
+        let _ = (train, options);
+        Err(format!(
+            "--model-name is required: {model_type} models cannot be trained from scratch here"
+        )
+        .into())
+    }
+
     /// Predict for the inputs in `input` and write one JSON object per line to `out`.
     fn predict_file(
         &self,
@@ -69,8 +79,10 @@ pub enum TaskCommand<T: clap::Args, P: clap::Args> {
     /// as --model-name, continues that run.
     Train {
         /// A local model directory (a training checkpoint resumes) or a Hugging Face hub id.
+        /// Without it (language modelling only), a model is trained from scratch: --model-type
+        /// and the vocab_size argument (for a tokenizer trained on --train) are then needed.
         #[arg(long)]
-        model_name: String,
+        model_name: Option<String>,
         /// Training data.
         #[arg(long)]
         train: PathBuf,
@@ -211,7 +223,18 @@ where
                     )
                 })
                 .collect();
-            let mut model = load::<M>(&model_name, &common, &extra, Some(&task))?;
+            let mut model = match &model_name {
+                Some(name) => load::<M>(name, &common, &extra, Some(&task))?,
+                None => {
+                    let model_type = common
+                        .model_type
+                        .clone()
+                        .ok_or("training from scratch (no --model-name) needs --model-type")?;
+                    let options =
+                        M::options(common.overrides(&extra)?, common.device(), Some(&task));
+                    M::from_scratch(&model_type, &train, options)?
+                }
+            };
             let eval_data = eval
                 .as_deref()
                 .map(|p| model.read_examples(p))

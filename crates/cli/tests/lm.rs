@@ -202,3 +202,77 @@ fn a_causal_model_cannot_fill_masks() {
     assert!(!ok);
     assert!(err.contains("mlm"), "{err}");
 }
+
+/// `st lm train` without `--model-name` trains GPT-2 from scratch, tokenizer included; `st lm
+/// eval` scores it and `st generate` continues text with it.
+#[test]
+fn gpt2_from_scratch_then_eval_and_generate() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = st_test_support::fixtures().join("tokenizer_training/corpus.txt");
+    let out = dir.path().join("model");
+    let (c, o) = (corpus.to_str().unwrap(), out.to_str().unwrap());
+    let args = serde_json::json!({
+        "vocab_size": 300, "mlm": false, "num_train_epochs": 1, "max_seq_length": 32,
+        "train_batch_size": 8, "manual_seed": 5, "silent": true, "save_steps": -1,
+        "save_model_every_epoch": false,
+        "cache_dir": dir.path().join("cache").to_str().unwrap(),
+        "config": {"n_embd": 32, "n_layer": 2, "n_head": 2, "n_positions": 64}
+    })
+    .to_string();
+    let (ok, stdout, err) = common::st(
+        &[
+            "lm",
+            "train",
+            "--model-type",
+            "gpt2",
+            "--train",
+            c,
+            "--eval",
+            c,
+            "--output-dir",
+            o,
+            "--args",
+            &args,
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    let summary: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert!(
+        summary["eval"]["perplexity"].as_f64().unwrap() < 300.0,
+        "{summary}"
+    );
+    assert!(out.join("merges.txt").is_file());
+    let (ok, stdout, err) = common::st(&["lm", "eval", "--model", o, "--eval", c], None);
+    assert!(ok, "{err}");
+    let result: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(result, summary["eval"]);
+    let (ok, stdout, err) = common::st(
+        &[
+            "generate",
+            "--model-name",
+            o,
+            "--prompt",
+            "The harbour",
+            "--json",
+            "--args",
+            r#"{"do_sample": false, "max_length": 5}"#,
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    let line: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert!(
+        line["generated_text"]
+            .as_str()
+            .unwrap()
+            .starts_with("The harbour")
+    );
+
+    let (ok, _, err) = common::st(
+        &["ner", "train", "--model-type", "bert", "--train", c],
+        None,
+    );
+    assert!(!ok);
+    assert!(err.contains("--model-name is required"), "{err}");
+}

@@ -24,6 +24,7 @@ pub mod lm_model;
 pub mod masking;
 pub mod module;
 pub mod predict;
+pub mod scratch;
 pub mod tokenizer_training;
 
 pub use args::{DatasetType, GenerationArgs, LanguageModelingArgs};

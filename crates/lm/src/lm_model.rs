@@ -16,7 +16,7 @@ use st_core::train::{EvalResults, TrainError};
 use st_core::weights::NameMap;
 use st_models::mlm::ties_word_embeddings;
 use st_models::{
-    DecoderSpec, EncoderSpec, HeadTask, MlmHead, MlmLayout, ModelError, assemble,
+    DecoderSpec, EncoderSpec, HeadTask, MaskedLm, MlmHead, MlmLayout, ModelError, assemble,
     decoder_architecture, encoder_architecture, load_decoder, save_decoder, save_with_head,
 };
 
@@ -87,7 +87,7 @@ impl LanguageModelingModel<TrainBackend> {
 }
 
 /// A causal model asked to train as a masked one, or the reverse: say which switch to flip.
-fn kind_mismatch(model_type: &str, causal: bool) -> LmError {
+pub(crate) fn kind_mismatch(model_type: &str, causal: bool) -> LmError {
     LmError::Unsupported(if causal {
         format!(
             "{model_type} is a causal language model: set \"mlm\": false (masked-LM training \
@@ -116,13 +116,22 @@ impl<B: AutodiffBackend> LanguageModelingModel<B> {
             })?;
         let tied = ties_word_embeddings(&prepared.config);
         let special = prepared.args.special_tokens_list.clone();
-        let probability = prepared.args.mlm_probability;
         let head = |spec: &mut EncoderSpec, device: &B::Device| {
             let std = spec.initializer_range();
             MlmHead::new(layout, &spec.config, tied, std, device)
         };
         let task = HeadTask::MaskedLm;
         let (base, spec) = assemble(model_type, prepared, &special, task, head, device)?;
+        Self::masked(base, spec, layout)
+    }
+
+    /// The masked model around `base`'s encoder + head: masking set up from its tokenizer, the
+    /// decoder bias grown with any added tokens.
+    pub(crate) fn masked(
+        base: TaskBase<B, MaskedLm<B>, LanguageModelingArgs>,
+        spec: EncoderSpec,
+        layout: MlmLayout,
+    ) -> Result<Self, LmError> {
         let tokenizer = &base.tokenizer;
         let mask_id = tokenizer.mask_id().ok_or_else(|| {
             LmError::Unsupported(format!(
@@ -136,7 +145,7 @@ impl<B: AutodiffBackend> LanguageModelingModel<B> {
         protected.sort_unstable();
         protected.dedup();
         let masking = Masking {
-            probability,
+            probability: base.args.mlm_probability,
             mask_id,
             vocab_size: tokenizer.vocab_size(),
             protected,

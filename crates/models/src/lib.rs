@@ -15,6 +15,7 @@ pub mod error;
 pub mod fast_gelu;
 pub mod generate;
 pub mod heads;
+pub mod init;
 pub mod layers;
 pub mod loader;
 pub mod loss;

@@ -78,6 +78,25 @@ impl<A: TaskArgs> Prepared<A> {
             checkpoint,
         })
     }
+
+    /// The arguments of a model built from scratch (Python's `model_name=None`), settled as
+    /// [`Prepared::open`] settles them but with no directory to read saved ones from.
+    pub fn scratch_args(model_type: &str, input: ArgsInput<'_, A>) -> crate::Result<A> {
+        let mut args = input.args.cloned().unwrap_or_default();
+        if let Some(overrides) = input.overrides {
+            args.update_from_json(overrides)?;
+        }
+        let model = args.model_mut();
+        model.model_type = Some(model_type.to_string());
+        model.model_name = None;
+        args.check()?;
+        Ok(args)
+    }
+
+    /// The directory a `tokenizer_name` names (a local directory, else a hub model).
+    pub fn tokenizer_dir(name: &str, hub: &HubOptions) -> crate::Result<PathBuf> {
+        tokenizer_dir(name, hub)
+    }
 }
 
 /// `dir/config.json` with `overrides` laid over its top-level keys.
