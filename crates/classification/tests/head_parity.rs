@@ -13,9 +13,7 @@ use st_classification::loss::{bce_with_logits, cross_entropy, mse};
 use st_classification::{LoadedClassifier, load_classifier};
 use st_core::backend::DefaultBackend as Inner;
 use st_core::weights::named_parameters;
-use st_test_support::{
-    encoder_input, floats, gradient, max_abs_diff, parameter, relative_error, values,
-};
+use st_test_support::{encoder_input, floats, max_abs_diff, values};
 
 type AB = Autodiff<Inner>;
 
@@ -98,31 +96,11 @@ fn check_loss_and_gradients(fixture: &str, model_type: &str) {
     );
     let grads = GradientsParams::from_grads(loss.backward(), &loaded.model);
     let names = named_parameters(&loaded.model, &loaded.names(), true);
-    for (name, expected) in reference["grads"]["params"].as_object().unwrap() {
-        let grad = gradient::<Inner>(&grads, parameter(&names, name));
-        let theirs = floats(&expected["data"]);
-        let error = relative_error(&grad, &theirs);
-        eprintln!("{fixture}: gradient of {name}: relative error {error:.2e}");
-        assert!(error <= 1e-3, "{fixture}: {name}: {error}");
-    }
+    st_test_support::assert_gradients::<Inner>(&grads, &names, &reference, fixture);
 }
 
-macro_rules! parity {
-    ($($name:ident: $fixture:literal as $model_type:literal;)*) => {$(
-        mod $name {
-            #[test]
-            fn logits_match_transformers() {
-                super::check_logits($fixture, $model_type);
-            }
-            #[test]
-            fn loss_and_gradients_match_transformers() {
-                super::check_loss_and_gradients($fixture, $model_type);
-            }
-        }
-    )*};
-}
-
-parity! {
+st_test_support::parity_tests! {
+    checks: [check_logits, check_loss_and_gradients];
     bert: "bert" as "bert";
     roberta: "roberta" as "roberta";
     distilbert: "distilbert" as "distilbert";

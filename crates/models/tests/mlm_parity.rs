@@ -15,9 +15,7 @@ use st_models::heads::TaskNames;
 use st_models::loss::cross_entropy;
 use st_models::mlm::ties_word_embeddings;
 use st_models::{EncoderSpec, HeadTask, MaskedLm, MlmHead, load_with_head};
-use st_test_support::{
-    encoder_input, floats, gradient, ints, max_abs_diff, parameter, relative_error, values,
-};
+use st_test_support::{encoder_input, floats, ints, max_abs_diff, values};
 
 type AB = Autodiff<Inner>;
 
@@ -79,30 +77,11 @@ fn check_loss_and_gradients(name: &str, model_type: &str) {
     );
     let grads = GradientsParams::from_grads(loss.backward(), &model);
     let params = named_parameters(&model, &names, true);
-    for (hf_name, expected) in reference["grads"]["params"].as_object().unwrap() {
-        let grad = gradient::<Inner>(&grads, parameter(&params, hf_name));
-        let error = relative_error(&grad, &floats(&expected["data"]));
-        eprintln!("{name}: gradient of {hf_name}: relative error {error:.2e}");
-        assert!(error <= 1e-3, "{name}: {hf_name}: {error}");
-    }
+    st_test_support::assert_gradients::<Inner>(&grads, &params, &reference, name);
 }
 
-macro_rules! parity {
-    ($($name:ident: $fixture:literal as $model_type:literal;)*) => {$(
-        mod $name {
-            #[test]
-            fn logits_match_transformers() {
-                super::check_logits($fixture, $model_type);
-            }
-            #[test]
-            fn loss_and_gradients_match_transformers() {
-                super::check_loss_and_gradients($fixture, $model_type);
-            }
-        }
-    )*};
-}
-
-parity! {
+st_test_support::parity_tests! {
+    checks: [check_logits, check_loss_and_gradients];
     bert: "bert" as "bert";
     roberta: "roberta" as "roberta";
     distilbert: "distilbert" as "distilbert";

@@ -95,22 +95,8 @@ fn check_gradients(fixture: &str, model_type: &str) {
     }
 }
 
-macro_rules! parity {
-    ($($name:ident: $fixture:literal as $model_type:literal;)*) => {$(
-        mod $name {
-            #[test]
-            fn forward_matches_pytorch() {
-                super::check_forward($fixture, $model_type);
-            }
-            #[test]
-            fn gradients_match_pytorch() {
-                super::check_gradients($fixture, $model_type);
-            }
-        }
-    )*};
-}
-
-parity! {
+st_test_support::parity_tests! {
+    checks: [check_forward, check_gradients];
     bert: "bert" as "bert";
     roberta: "roberta" as "roberta";
     distilbert: "distilbert" as "distilbert";

@@ -15,9 +15,7 @@ use st_core::weights::named_parameters;
 use st_models::loss::cross_entropy;
 use st_ner::features::{Featurizer, IGNORE_INDEX};
 use st_ner::{LoadedTokenClassifier, Sentence, load_token_classifier};
-use st_test_support::{
-    encoder_input, floats, gradient, ints, max_abs_diff, parameter, relative_error, values,
-};
+use st_test_support::{encoder_input, floats, ints, max_abs_diff, values};
 
 type AB = Autodiff<Inner>;
 
@@ -147,35 +145,11 @@ fn check_loss_and_gradients(fixture: &str, model_type: &str) {
     assert!((ours - expected).abs() <= 1e-5 * expected.abs().max(1.0));
     let grads = GradientsParams::from_grads(loss.backward(), &loaded.model);
     let names = named_parameters(&loaded.model, &loaded.names(), true);
-    for (name, expected) in reference["grads"]["params"].as_object().unwrap() {
-        let grad = gradient::<Inner>(&grads, parameter(&names, name));
-        let theirs = floats(&expected["data"]);
-        let error = relative_error(&grad, &theirs);
-        eprintln!("{fixture}: gradient of {name}: relative error {error:.2e}");
-        assert!(error <= 1e-3, "{fixture}: {name}: {error}");
-    }
+    st_test_support::assert_gradients::<Inner>(&grads, &names, &reference, fixture);
 }
 
-macro_rules! parity {
-    ($($name:ident: $fixture:literal as $model_type:literal;)*) => {$(
-        mod $name {
-            #[test]
-            fn features_match_transformers() {
-                super::check_features($fixture, $model_type);
-            }
-            #[test]
-            fn token_logits_match_transformers() {
-                super::check_logits($fixture, $model_type);
-            }
-            #[test]
-            fn loss_and_gradients_match_transformers() {
-                super::check_loss_and_gradients($fixture, $model_type);
-            }
-        }
-    )*};
-}
-
-parity! {
+st_test_support::parity_tests! {
+    checks: [check_features, check_logits, check_loss_and_gradients];
     bert: "bert" as "bert";
     roberta: "roberta" as "roberta";
     distilbert: "distilbert" as "distilbert";

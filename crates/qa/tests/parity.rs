@@ -269,30 +269,8 @@ fn check_loss_and_gradients(fixture: &str, model_type: &str) {
     }
 }
 
-macro_rules! parity {
-    ($($name:ident: $fixture:literal as $model_type:literal;)*) => {$(
-        mod $name {
-            #[test]
-            fn features_match_transformers() {
-                super::check_features($fixture, $model_type);
-            }
-            #[test]
-            fn overflowing_windows_match_transformers() {
-                super::check_windows($fixture, $model_type);
-            }
-            #[test]
-            fn span_logits_match_transformers() {
-                super::check_logits($fixture, $model_type);
-            }
-            #[test]
-            fn loss_and_gradients_match_transformers() {
-                super::check_loss_and_gradients($fixture, $model_type);
-            }
-        }
-    )*};
-}
-
-parity! {
+st_test_support::parity_tests! {
+    checks: [check_features, check_windows, check_logits, check_loss_and_gradients];
     bert: "bert" as "bert";
     roberta: "roberta" as "roberta";
     distilbert: "distilbert" as "distilbert";

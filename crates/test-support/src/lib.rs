@@ -138,3 +138,45 @@ pub fn parameter<'a>(names: &'a [NamedParameter], hf_name: &str) -> &'a NamedPar
         .find(|p| p.hf_name == hf_name)
         .unwrap_or_else(|| panic!("no parameter named {hf_name}"))
 }
+
+/// Check every gradient a fixture records (`reference["grads"]["params"]`: Hugging Face name →
+/// tensor) against `grads` of the parameters `names`, within 1e-3 relative error. `B` is the
+/// inner backend; `label` names the fixture in messages.
+pub fn assert_gradients<B: Backend>(
+    grads: &GradientsParams,
+    names: &[NamedParameter],
+    reference: &Value,
+    label: &str,
+) {
+    for (name, expected) in reference["grads"]["params"].as_object().unwrap() {
+        let grad = gradient::<B>(grads, parameter(names, name));
+        let error = relative_error(&grad, &floats(&expected["data"]));
+        eprintln!("{label}: gradient of {name}: relative error {error:.2e}");
+        assert!(error <= 1e-3, "{label}: {name}: {error}");
+    }
+}
+
+/// One test module per fixture, each running the named checks (functions of the calling file
+/// taking `(fixture, model_type)`) as tests of the same name:
+///
+/// ```ignore
+/// st_test_support::parity_tests! {
+///     checks: [check_logits, check_loss_and_gradients];
+///     bert: "bert" as "bert";
+///     xlm_roberta: "xlm-roberta" as "xlmroberta";
+/// }
+/// ```
+#[macro_export]
+macro_rules! parity_tests {
+    (checks: $checks:tt; $($name:ident: $fixture:literal as $model_type:literal;)*) => {$(
+        mod $name {
+            $crate::parity_tests!(@checks $fixture, $model_type, $checks);
+        }
+    )*};
+    (@checks $fixture:literal, $model_type:literal, [$($check:ident),+ $(,)?]) => {$(
+        #[test]
+        fn $check() {
+            super::$check($fixture, $model_type);
+        }
+    )+};
+}
