@@ -47,7 +47,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
 
     let start = Instant::now();
-    let mut model = LanguageModelingModel::from_scratch(&model_type, &[train.clone()], options)?;
+    let mut model =
+        LanguageModelingModel::from_scratch(&model_type, std::slice::from_ref(&train), options)?;
     let tokenizer_seconds = start.elapsed().as_secs_f64();
     let train_lines = model.read_examples(&train)?;
     let blocks = model.blocks(&train_lines, Mode::Train)?;

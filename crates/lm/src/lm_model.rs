@@ -199,7 +199,7 @@ impl<B: AutodiffBackend> LanguageModelingModel<B> {
         Ok(BlockSpec {
             dataset: args.dataset(),
             block_size: args.effective_block_size(),
-            sliding_window: args.sliding_window.then(|| SlidingWindow {
+            sliding_window: args.sliding_window.then_some(SlidingWindow {
                 max_seq_length: max,
                 stride_tokens: (max as f64 * args.stride) as usize,
             }),

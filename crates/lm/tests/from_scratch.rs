@@ -42,7 +42,7 @@ fn check(model_type: &str, extra: Value, files: &[&str]) {
     let corpus = corpus();
     let mut model = LanguageModelingModel::from_scratch(
         model_type,
-        &[corpus.clone()],
+        std::slice::from_ref(&corpus),
         options(dir.path(), extra),
     )
     .unwrap();

@@ -15,10 +15,12 @@ fn fixtures() -> PathBuf {
 
 fn args(reference: &Value) -> LanguageModelingArgs {
     let settings = &reference["settings"]["args_in"];
-    let mut args = LanguageModelingArgs::default();
-    args.vocab_size = settings["vocab_size"].as_u64().map(|v| v as usize);
-    args.min_frequency = settings["min_frequency"].as_u64().unwrap();
-    args.special_tokens = serde_json::from_value(settings["special_tokens"].clone()).unwrap();
+    let mut args = LanguageModelingArgs {
+        vocab_size: settings["vocab_size"].as_u64().map(|v| v as usize),
+        min_frequency: settings["min_frequency"].as_u64().unwrap(),
+        special_tokens: serde_json::from_value(settings["special_tokens"].clone()).unwrap(),
+        ..Default::default()
+    };
     args.model.do_lower_case = settings["do_lower_case"].as_bool().unwrap();
     args.model.silent = true;
     args
@@ -39,7 +41,7 @@ fn byte_level_bpe_equals_pythons() {
     // Reloaded as a GPT-2 tokenizer (Python: GPT2Tokenizer, which adds <|endoftext|>).
     let options = TokenizerOptions {
         do_lower_case: false,
-        special_tokens: SpecialTokens::None,
+        special_tokens: SpecialTokens::EndOfText,
         ignore_tokenizer_json: false,
     };
     let tokenizer = Tokenizer::from_dir(out.path(), &options).unwrap();

@@ -119,9 +119,8 @@ pub(super) fn byte_level_bpe(
     tokenizer.with_pre_tokenizer(Some(ByteLevel::new(false, true, true)));
     tokenizer.with_decoder(Some(ByteLevel::default()));
     match special {
-        // GPT2Tokenizer adds its <|endoftext|> (bos, eos, unk) when the vocabulary lacks it,
-        // as one trained from scratch does: the next id.
-        SpecialTokens::None => {
+        SpecialTokens::None => add_special_tokens(&mut tokenizer, &["<|endoftext|>"]),
+        SpecialTokens::EndOfText => {
             tokenizer.add_special_tokens(&[AddedToken::from("<|endoftext|>", true)]);
         }
         SpecialTokens::Roberta | SpecialTokens::Bert => {

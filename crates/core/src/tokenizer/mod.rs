@@ -68,8 +68,12 @@ pub enum SpecialTokens {
     Bert,
     /// `<s> A </s>` and `<s> A </s></s> B </s>`, token types all 0 (RoBERTa family).
     Roberta,
-    /// No special tokens (GPT-2).
+    /// No special tokens around a sequence.
     None,
+    /// GPT-2's: none around a sequence, and `<|endoftext|>` (its bos, eos and unk), added as
+    /// the next id when the vocabulary lacks it (as `GPT2Tokenizer` adds it to a vocabulary
+    /// trained from scratch).
+    EndOfText,
 }
 
 /// Options for [`Tokenizer::from_dir`].

@@ -42,7 +42,7 @@ pub trait DecoderArchitecture: Send + Sync {
     fn name_map(&self) -> Box<dyn NameMap>;
     /// The special-token template for tokenizers rebuilt from vocabulary files.
     fn special_tokens(&self) -> SpecialTokens {
-        SpecialTokens::None
+        SpecialTokens::EndOfText
     }
     /// The stem of its `transformers` class names: `GPT2` for `GPT2LMHeadModel`.
     fn hf_class_prefix(&self) -> &'static str;
