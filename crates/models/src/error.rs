@@ -22,6 +22,9 @@ pub enum ModelError {
     NoConfig { dir: PathBuf },
     #[error("{path}: {message}")]
     BadConfig { path: PathBuf, message: String },
+    /// Two models (or a model and its settings) that cannot work together.
+    #[error("{0}")]
+    Incompatible(String),
     #[error(transparent)]
     Core(#[from] st_core::Error),
     #[error(transparent)]

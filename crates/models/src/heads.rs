@@ -15,6 +15,8 @@ pub enum HeadTask {
     QuestionAnswering,
     /// `*ForMaskedLM`.
     MaskedLm,
+    /// `*ForPreTraining` (ELECTRA's discriminator).
+    PreTraining,
 }
 
 impl HeadTask {
@@ -25,6 +27,7 @@ impl HeadTask {
             Self::TokenClassification => "ForTokenClassification",
             Self::QuestionAnswering => "ForQuestionAnswering",
             Self::MaskedLm => "ForMaskedLM",
+            Self::PreTraining => "ForPreTraining",
         }
     }
 }

@@ -8,7 +8,7 @@ use burn::module::{Module, ModuleMapper, Param};
 use burn::tensor::backend::Backend;
 use burn::tensor::{Distribution, Tensor};
 
-use crate::{Gpt2LmHead, MaskedLm};
+use crate::{EncoderWithHead, Gpt2LmHead, MaskedLm};
 
 /// How one parameter is drawn.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -108,6 +108,15 @@ fn zero_row<B: Backend>(table: Param<Tensor<B, 2>>, row: i64) -> Param<Tensor<B,
 
 /// A masked LM (encoder + head) initialised as `transformers` initialises `*ForMaskedLM`.
 pub fn init_masked_lm<B: Backend>(model: MaskedLm<B>, std: f64) -> MaskedLm<B> {
+    init_encoder_with_head(model, std)
+}
+
+/// Any encoder + head (`*ForMaskedLM`, `ElectraForPreTraining`…) initialised as `transformers`
+/// initialises it: the standard rule, the embeddings' padding rows zero.
+pub fn init_encoder_with_head<B: Backend, H: Module<B> + burn::module::ModuleDisplay>(
+    model: EncoderWithHead<B, H>,
+    std: f64,
+) -> EncoderWithHead<B, H> {
     let mut model = reinitialise(model, standard(std));
     let embeddings = &mut model.encoder.embeddings;
     let word = embeddings.word_embeddings.weight.clone();

@@ -10,6 +10,7 @@ pub mod arch;
 pub mod config;
 pub mod decoder;
 pub mod dropout;
+pub mod electra;
 pub mod encoder;
 pub mod error;
 pub mod fast_gelu;
@@ -31,6 +32,9 @@ pub use decoder::{
     decoder_architecture, load_decoder, save_decoder,
 };
 pub use dropout::Dropout;
+pub use electra::{
+    Discriminator, DiscriminatorHead, ElectraBatch, ElectraLosses, ElectraNames, ElectraPretraining,
+};
 pub use encoder::{Encoder, EncoderInput, EncoderOutput};
 pub use error::ModelError;
 pub use heads::{HeadNames, HeadTask, SameNames, SequenceHead, TaskNames};

@@ -190,11 +190,18 @@ impl<B: Backend, M, A: TaskArgs> TaskBase<B, M, A> {
     /// (the source's files; our `tokenizer.json` when tokens were added, since the source's
     /// lacks them) and `model_args.json`.
     pub fn write_tokenizer_and_args(&self, dir: &Path) -> crate::Result<()> {
+        self.write_tokenizer(dir)?;
+        self.args.save(dir)?;
+        Ok(())
+    }
+
+    /// Write the tokenizer alone (for a model directory nested in a saved one, which another
+    /// task may load with its own arguments).
+    pub fn write_tokenizer(&self, dir: &Path) -> crate::Result<()> {
         copy_tokenizer_files(&self.tokenizer_dir, dir)?;
         if self.tokens_added {
             self.tokenizer.save_json(&dir.join("tokenizer.json"))?;
         }
-        self.args.save(dir)?;
         Ok(())
     }
 }

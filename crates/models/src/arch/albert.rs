@@ -156,7 +156,7 @@ impl EncoderArchitecture for Albert {
     /// ALBERT's classification heads read `classifier_dropout_prob`; its QA head has none.
     fn head_dropout(&self, task: HeadTask, config: &Value) -> f64 {
         match task {
-            HeadTask::QuestionAnswering | HeadTask::MaskedLm => 0.0,
+            HeadTask::QuestionAnswering | HeadTask::MaskedLm | HeadTask::PreTraining => 0.0,
             _ => config_f64(config, "classifier_dropout_prob").unwrap_or(0.1),
         }
     }

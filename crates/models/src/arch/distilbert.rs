@@ -135,7 +135,7 @@ impl EncoderArchitecture for DistilBert {
             }
             HeadTask::TokenClassification => config_f64(config, "dropout").unwrap_or(0.1),
             HeadTask::QuestionAnswering => config_f64(config, "qa_dropout").unwrap_or(0.1),
-            HeadTask::MaskedLm => 0.0,
+            HeadTask::MaskedLm | HeadTask::PreTraining => 0.0,
         }
     }
 }

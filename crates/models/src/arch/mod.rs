@@ -76,7 +76,7 @@ pub trait EncoderArchitecture: Send + Sync {
     /// for classification heads, and none before a question-answering head.
     fn head_dropout(&self, task: HeadTask, config: &Value) -> f64 {
         match task {
-            HeadTask::QuestionAnswering | HeadTask::MaskedLm => 0.0,
+            HeadTask::QuestionAnswering | HeadTask::MaskedLm | HeadTask::PreTraining => 0.0,
             _ => classifier_dropout(config),
         }
     }

@@ -87,6 +87,20 @@ pub fn bce_with_logits<B: Backend>(
     (positive * softplus(logits.clone().neg()) + negative * softplus(logits)).mean()
 }
 
+/// PyTorch's `BCEWithLogitsLoss` on `logits` `[batch, seq]` against `targets` of the same
+/// shape, averaged over the positions where `mask` is 1 only (`transformers`'
+/// `ElectraForPreTraining` loss with an attention mask; a mask of ones is its loss without one).
+pub fn masked_bce_with_logits<B: Backend>(
+    logits: Tensor<B, 2>,
+    targets: Tensor<B, 2>,
+    mask: Tensor<B, 2, Int>,
+) -> Tensor<B, 1> {
+    let mask = mask.float();
+    let negative = targets.clone().neg().add_scalar(1.0);
+    let per_token = targets * softplus(logits.clone().neg()) + negative * softplus(logits);
+    (per_token * mask.clone()).sum() / mask.sum().clamp_min(1.0)
+}
+
 /// Flattened token-classification targets for a [`CustomLoss`], as Simple Transformers' NER
 /// builds them: `labels` `[batch, seq]` with every position whose `attention_mask` is not 1 set
 /// to the loss's `ignore_index`, so padding never counts whatever label it carries.
