@@ -10,7 +10,18 @@ use st_core::train::EvalResults;
 use st_lm::{GenerationArgs, LanguageModelingModel, LmOptions, read_lines};
 
 use crate::task::{CliResult, CliTask, Common};
-use crate::tasks::NoFlags;
+
+/// `train` flags of language modelling.
+#[derive(clap::Args, Debug)]
+pub struct LmTrainFlags {
+    /// ELECTRA: the generator to train (an ElectraForMaskedLM directory or hub id), with
+    /// --discriminator-name; --model-name is then only a label (Python passes "electra").
+    #[arg(long, requires = "discriminator_name")]
+    generator_name: Option<String>,
+    /// ELECTRA: the discriminator to train (an ElectraForPreTraining directory or hub id).
+    #[arg(long, requires = "generator_name")]
+    discriminator_name: Option<String>,
+}
 
 /// `predict` flags of language modelling.
 #[derive(clap::Args, Debug)]
@@ -25,13 +36,15 @@ pub struct LmPredictFlags {
 }
 
 impl CliTask for LanguageModelingModel {
-    type TrainFlags = NoFlags;
+    type TrainFlags = LmTrainFlags;
     type PredictFlags = LmPredictFlags;
 
-    fn options(overrides: Value, device: DeviceRequest, _: Option<&NoFlags>) -> LmOptions {
+    fn options(overrides: Value, device: DeviceRequest, flags: Option<&LmTrainFlags>) -> LmOptions {
         LmOptions {
             overrides: Some(overrides),
             device,
+            generator_name: flags.and_then(|f| f.generator_name.clone()),
+            discriminator_name: flags.and_then(|f| f.discriminator_name.clone()),
             ..Default::default()
         }
     }
@@ -40,8 +53,12 @@ impl CliTask for LanguageModelingModel {
         output
     }
 
-    /// Python's `LanguageModelingModel(model_type, None, train_files=[train])`.
+    /// Python's `LanguageModelingModel(model_type, None, train_files=[train])`; with
+    /// --generator-name and --discriminator-name, ELECTRA from those two models instead.
     fn from_scratch(model_type: &str, train: &Path, options: LmOptions) -> CliResult<Self> {
+        if options.generator_name.is_some() {
+            return Ok(LanguageModelingModel::new(model_type, model_type, options)?);
+        }
         Ok(LanguageModelingModel::from_scratch(
             model_type,
             &[train.to_path_buf()],

@@ -58,7 +58,7 @@ enum Command {
     /// GPT-2 ("mlm": false); text files with one sample per line.
     Lm {
         #[command(subcommand)]
-        command: TaskCommand<NoFlags, lm::LmPredictFlags>,
+        command: TaskCommand<lm::LmTrainFlags, lm::LmPredictFlags>,
     },
     /// Fill the mask tokens of texts with a masked language model (the fill-mask pipeline).
     FillMask(lm::FillMaskCommand),

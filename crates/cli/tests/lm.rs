@@ -276,3 +276,60 @@ fn gpt2_from_scratch_then_eval_and_generate() {
     assert!(!ok);
     assert!(err.contains("--model-name is required"), "{err}");
 }
+
+/// ELECTRA from a pretrained generator and discriminator: trained, evaluated (the two losses
+/// reported), saved in Python's layout and filling masks with its generator.
+#[test]
+fn electra_trains_from_a_generator_and_a_discriminator() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = write_corpus(dir.path());
+    let out = dir.path().join("model");
+    let (t, o) = (train.to_str().unwrap(), out.to_str().unwrap());
+    let lm = |name: &str| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/lm")
+            .join(name)
+            .to_string_lossy()
+            .into_owned()
+    };
+    let (generator, discriminator) = (lm("electra"), lm("electra-discriminator"));
+    let (ok, stdout, err) = common::st(
+        &[
+            "lm",
+            "train",
+            "--model-type",
+            "electra",
+            "--model-name",
+            "electra",
+            "--generator-name",
+            &generator,
+            "--discriminator-name",
+            &discriminator,
+            "--train",
+            t,
+            "--eval",
+            t,
+            "--output-dir",
+            o,
+            "--args",
+            ARGS,
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    let summary: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert!(
+        summary["eval"]["discriminator_loss"].as_f64().unwrap() > 0.0,
+        "{summary}"
+    );
+    assert!(out.join("discriminator_model/model.safetensors").is_file());
+    assert!(out.join("generator_config/config.json").is_file());
+
+    let (ok, stdout, err) = common::st(
+        &["fill-mask", "--model", o, "--text", "the quick [MASK] fox"],
+        None,
+    );
+    assert!(ok, "{err}");
+    let candidates: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(candidates.as_array().unwrap().len(), 5, "{candidates}");
+}

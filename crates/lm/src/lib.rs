@@ -20,6 +20,7 @@
 
 pub mod args;
 pub mod data;
+pub mod electra;
 pub mod lm_model;
 pub mod masking;
 pub mod module;

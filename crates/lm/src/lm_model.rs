@@ -14,10 +14,12 @@ use st_core::rng::SplitMix64;
 use st_core::task::{ArgsInput, BatchOrder, Mode, Prepared, TaskBase, TaskModel, pick};
 use st_core::train::{EvalResults, TrainError};
 use st_core::weights::NameMap;
+use st_models::electra::DiscriminatorNames;
 use st_models::mlm::ties_word_embeddings;
 use st_models::{
-    DecoderSpec, EncoderSpec, HeadTask, MaskedLm, MlmHead, MlmLayout, ModelError, assemble,
-    decoder_architecture, encoder_architecture, load_decoder, save_decoder, save_with_head,
+    DecoderSpec, ElectraNames, EncoderSpec, HeadTask, MaskedLm, MlmHead, MlmLayout, ModelError,
+    assemble, decoder_architecture, encoder_architecture, load_decoder, save_decoder,
+    save_with_head,
 };
 
 use crate::args::LanguageModelingArgs;
@@ -54,6 +56,11 @@ pub struct LmOptions {
     pub overrides: Option<Value>,
     pub device: DeviceRequest,
     pub hub: HubOptions,
+    /// ELECTRA: the generator to train (an `ElectraForMaskedLM` directory or hub id), with
+    /// `discriminator_name`; `model_name` is then only a label (Python passes "electra").
+    pub generator_name: Option<String>,
+    /// ELECTRA: the discriminator to train (an `ElectraForPreTraining` directory or hub id).
+    pub discriminator_name: Option<String>,
 }
 
 /// Which kind of language model, with what naming and saving it needs.
@@ -67,6 +74,49 @@ pub(crate) enum Kind {
     Causal {
         spec: DecoderSpec,
     },
+    Electra {
+        generator: EncoderSpec,
+        discriminator: EncoderSpec,
+        masking: Masking,
+    },
+}
+
+impl Kind {
+    /// How blocks are masked, for the kinds that mask.
+    pub(crate) fn masking(&self) -> Option<&Masking> {
+        match self {
+            Self::Masked { masking, .. } | Self::Electra { masking, .. } => Some(masking),
+            Self::Causal { .. } => None,
+        }
+    }
+}
+
+/// Masking for `tokenizer` (its special tokens and padding protected); `replace_all` for
+/// ELECTRA. A tokenizer without a mask token (in `dir`) is an error.
+pub(crate) fn masking_for(
+    tokenizer: &st_core::tokenizer::Tokenizer,
+    args: &LanguageModelingArgs,
+    dir: &Path,
+    replace_all: bool,
+) -> Result<Masking, LmError> {
+    let mask_id = tokenizer.mask_id().ok_or_else(|| {
+        LmError::Unsupported(format!(
+            "the tokenizer in {} has no mask token ([MASK] or <mask>), which masked-LM \
+             training needs; set \"mlm\": false for a causal model",
+            dir.display()
+        ))
+    })?;
+    let mut protected = tokenizer.special_ids();
+    protected.push(tokenizer.pad_id());
+    protected.sort_unstable();
+    protected.dedup();
+    Ok(Masking {
+        probability: args.mlm_probability,
+        mask_id,
+        vocab_size: tokenizer.vocab_size(),
+        protected,
+        replace_all,
+    })
 }
 
 /// Language modelling with Simple Transformers' API: masked LM (`mlm`, the default) on an
@@ -132,24 +182,8 @@ impl<B: AutodiffBackend> LanguageModelingModel<B> {
         spec: EncoderSpec,
         layout: MlmLayout,
     ) -> Result<Self, LmError> {
+        let masking = masking_for(&base.tokenizer, &base.args, &base.tokenizer_dir, false)?;
         let tokenizer = &base.tokenizer;
-        let mask_id = tokenizer.mask_id().ok_or_else(|| {
-            LmError::Unsupported(format!(
-                "the tokenizer in {} has no mask token ([MASK] or <mask>), which masked-LM \
-                 training needs; set \"mlm\": false for a causal model",
-                base.tokenizer_dir.display()
-            ))
-        })?;
-        let mut protected = tokenizer.special_ids();
-        protected.push(tokenizer.pad_id());
-        protected.sort_unstable();
-        protected.dedup();
-        let masking = Masking {
-            probability: base.args.mlm_probability,
-            mask_id,
-            vocab_size: tokenizer.vocab_size(),
-            protected,
-        };
         // Added tokens grew the embeddings (and so a tied decoder); the bias follows.
         let rows = spec.config.vocab_size.max(tokenizer.vocab_size());
         let base = base.map_module(|m| LmModule::Masked(m.resize_mlm_vocab(rows)));
@@ -225,15 +259,35 @@ impl<B: AutodiffBackend> LanguageModelingModel<B> {
         Ok(blocks)
     }
 
-    /// The batch of `blocks`, block `i` masked with `rng(i)`'s draws for a masked model.
+    /// The batch of `blocks`, block `i` masked with `rng(i)`'s draws for a masked model;
+    /// ELECTRA's generator samples from `sample_seed`.
     fn batch<C: Backend>(
         &self,
         blocks: &[&Vec<u32>],
         rng: impl Fn(usize) -> SplitMix64,
+        sample_seed: u64,
         device: &C::Device,
     ) -> LmBatch<C> {
         let pad = i64::from(self.base.tokenizer.pad_id());
         match &self.kind {
+            Kind::Electra { masking, .. } => {
+                let (inputs, labels): (Vec<_>, Vec<_>) = (blocks.iter().enumerate())
+                    .map(|(i, block)| masking.apply(block, &mut rng(i)))
+                    .unzip();
+                let originals: Vec<Vec<i64>> = (blocks.iter())
+                    .map(|b| b.iter().map(|&id| i64::from(id)).collect())
+                    .collect();
+                let weight = self.base.args.discriminator_loss_weight;
+                LmBatch::electra(
+                    &inputs,
+                    &labels,
+                    &originals,
+                    pad,
+                    sample_seed,
+                    weight,
+                    device,
+                )
+            }
             Kind::Masked { masking, .. } => {
                 let (inputs, labels): (Vec<_>, Vec<_>) = (blocks.iter().enumerate())
                     .map(|(i, block)| masking.apply(block, &mut rng(i)))
@@ -281,19 +335,18 @@ impl<B: AutodiffBackend> TaskModel<B> for LanguageModelingModel<B> {
             args: options.args.as_ref(),
             overrides: options.overrides.as_ref(),
         };
+        if model_type == crate::electra::ELECTRA {
+            let model = Self::open_electra(model_name, &options, input, device)?;
+            if !model.base.args.mlm {
+                return Err(kind_mismatch(model_type, false));
+            }
+            return Ok(model);
+        }
         let prepared =
             Prepared::<LanguageModelingArgs>::open(model_type, model_name, input, &options.hub)?;
         let causal = decoder_architecture(model_type).is_ok();
         if causal == prepared.args.mlm {
             return Err(kind_mismatch(model_type, causal));
-        }
-        if model_type == "electra" {
-            return Err(LmError::Unsupported(
-                "ELECTRA pre-training (generator + discriminator) is not built yet; train an \
-                 electra generator checkpoint as bert-style masked LM with model_type \"bert\" \
-                 is not equivalent either"
-                    .into(),
-            ));
         }
         if causal {
             Self::open_causal(model_type, prepared, device)
@@ -330,7 +383,13 @@ impl<B: AutodiffBackend> TaskModel<B> for LanguageModelingModel<B> {
         seed: u64,
         device: &B::Device,
     ) -> Result<LmBatch<B>, LmError> {
-        Ok(self.batch(&pick(rows, indices), |i| block_rng(seed, i), device))
+        let sample_seed = block_rng(seed, usize::MAX).next_u64();
+        Ok(self.batch(
+            &pick(rows, indices),
+            |i| block_rng(seed, i),
+            sample_seed,
+            device,
+        ))
     }
 
     fn loss(&self, module: &LmModule<B>, batch: LmBatch<B>) -> Tensor<B, 1> {
@@ -342,7 +401,9 @@ impl<B: AutodiffBackend> TaskModel<B> for LanguageModelingModel<B> {
     }
 
     /// `eval_loss` (the mean of the batches' losses, batches of `eval_batch_size`) and
-    /// `perplexity` = exp(`eval_loss`), as Python reports them.
+    /// `perplexity` = exp(`eval_loss`), as Python reports them. For ELECTRA the loss is
+    /// Python's `g_loss + w · d_loss` (so its `perplexity` means little), and the mean
+    /// `generator_loss` and `discriminator_loss` are reported too.
     fn evaluate(
         &self,
         module: &<LmModule<B> as AutodiffModule<B>>::InnerModule,
@@ -352,6 +413,9 @@ impl<B: AutodiffBackend> TaskModel<B> for LanguageModelingModel<B> {
     ) -> Result<(EvalResults, ()), LmError> {
         let lengths: Vec<usize> = rows.iter().map(Vec::len).collect();
         let (mut sum, mut batches) = (0.0, 0usize);
+        let (mut generator, mut discriminator) = (0.0, 0.0);
+        let electra = matches!(self.kind, Kind::Electra { .. });
+        let weight = self.base.args.discriminator_loss_weight;
         let seed = self.eval_seed();
         st_core::task::for_each_batch(
             &lengths,
@@ -362,9 +426,19 @@ impl<B: AutodiffBackend> TaskModel<B> for LanguageModelingModel<B> {
             |indices| -> Result<(), LmError> {
                 // Each block's masks depend on the block alone, not on the batch size.
                 let rng = |i: usize| block_rng(seed, indices[i]);
-                let batch =
-                    self.batch::<B::InnerBackend>(&pick(rows, indices), rng, &self.base.device);
-                let loss: f64 = module.loss(batch).into_scalar().elem();
+                let sample_seed = block_rng(seed ^ 0x5A3D, indices[0]).next_u64();
+                let blocks = pick(rows, indices);
+                let device = &self.base.device;
+                let batch = self.batch::<B::InnerBackend>(&blocks, rng, sample_seed, device);
+                let loss: f64 = match module.electra_losses(batch) {
+                    Ok(losses) => {
+                        let g: f64 = losses.generator.clone().into_scalar().elem();
+                        let d: f64 = losses.discriminator.into_scalar().elem();
+                        (generator, discriminator) = (generator + g, discriminator + d);
+                        g + weight * d
+                    }
+                    Err(batch) => module.loss(batch).into_scalar().elem(),
+                };
                 sum += loss;
                 batches += 1;
                 Ok(())
@@ -374,11 +448,20 @@ impl<B: AutodiffBackend> TaskModel<B> for LanguageModelingModel<B> {
         let mut results = EvalResults::new();
         results.insert("eval_loss".into(), eval_loss);
         results.insert("perplexity".into(), eval_loss.exp());
+        if electra {
+            let mean = |sum: f64| st_core::task::mean_loss(sum, batches);
+            results.insert("generator_loss".into(), mean(generator));
+            results.insert("discriminator_loss".into(), mean(discriminator));
+        }
         Ok((results, ()))
     }
 
     fn metric_names(&self, _metrics: &()) -> Vec<String> {
-        vec!["eval_loss".into(), "perplexity".into()]
+        let mut names = vec!["eval_loss".to_string(), "perplexity".to_string()];
+        if matches!(self.kind, Kind::Electra { .. }) {
+            names.extend(["generator_loss".into(), "discriminator_loss".into()]);
+        }
+        names
     }
 
     fn eval_output(
@@ -405,6 +488,14 @@ impl<B: AutodiffBackend> TaskModel<B> for LanguageModelingModel<B> {
         let inner: Box<dyn NameMap> = match &self.kind {
             Kind::Masked { spec, layout, .. } => Box::new(spec.task_names(Box::new(*layout))),
             Kind::Causal { spec } => spec.arch.name_map(),
+            Kind::Electra {
+                generator,
+                discriminator,
+                ..
+            } => Box::new(ElectraNames {
+                generator: generator.task_names(Box::new(MlmLayout::ElectraGenerator)),
+                discriminator: discriminator.task_names(Box::new(DiscriminatorNames)),
+            }),
         };
         Box::new(LmNames { inner })
     }
@@ -417,6 +508,7 @@ impl<B: AutodiffBackend> TaskModel<B> for LanguageModelingModel<B> {
                 save_with_head(m, spec, HeadTask::MaskedLm, &[], None, dir)?
             }
             (LmModule::Causal(m), Kind::Causal { spec }) => save_decoder(m, spec, dir)?,
+            (LmModule::Electra(pair), Kind::Electra { .. }) => self.write_electra(pair, dir)?,
             _ => unreachable!("the module is of the model's kind"),
         }
         Ok(())

@@ -21,6 +21,8 @@ pub struct Masking {
     pub vocab_size: usize,
     /// Sorted ids that are never chosen (special tokens and padding).
     pub protected: Vec<u32>,
+    /// Every chosen token becomes the mask token (ELECTRA), with no 80/10/10 split.
+    pub replace_all: bool,
 }
 
 impl Masking {
@@ -36,7 +38,7 @@ impl Masking {
                 continue;
             }
             labels.push(i64::from(id));
-            let replaced = if rng.next_f64() < 0.8 {
+            let replaced = if self.replace_all || rng.next_f64() < 0.8 {
                 self.mask_id
             } else if rng.next_f64() < 0.5 {
                 (rng.next_u64() % self.vocab_size.max(1) as u64) as u32
@@ -68,6 +70,7 @@ mod tests {
             mask_id: 4,
             vocab_size: 1000,
             protected: vec![0, 1, 2, 3, 4],
+            replace_all: false,
         };
         let ids: Vec<u32> = (0..200_000u32).map(|i| 5 + i % 995).collect();
         let mut framed = vec![2];
@@ -100,6 +103,32 @@ mod tests {
         assert!((share(random, chosen) - 0.1).abs() < 0.01, "{random}");
     }
 
+    /// ELECTRA's masking: every chosen token becomes the mask token.
+    #[test]
+    fn electra_masks_every_chosen_token() {
+        let masking = Masking {
+            probability: 0.15,
+            mask_id: 4,
+            vocab_size: 1000,
+            protected: vec![0, 1, 2, 3, 4],
+            replace_all: true,
+        };
+        let ids: Vec<u32> = (0..50_000u32).map(|i| 5 + i % 995).collect();
+        let (input, labels) = masking.apply(&ids, &mut block_rng(3, 0));
+        let chosen = labels.iter().filter(|&&l| l != IGNORE_INDEX).count();
+        assert!(
+            (chosen as f64 / ids.len() as f64 - 0.15).abs() < 0.01,
+            "{chosen}"
+        );
+        for ((&original, &new), &label) in ids.iter().zip(&input).zip(&labels) {
+            if label == IGNORE_INDEX {
+                assert_eq!(new, i64::from(original));
+            } else {
+                assert_eq!((new, label), (4, i64::from(original)));
+            }
+        }
+    }
+
     #[test]
     fn protected_tokens_are_never_chosen() {
         let masking = Masking {
@@ -107,6 +136,7 @@ mod tests {
             mask_id: 9,
             vocab_size: 10,
             protected: vec![0, 7],
+            replace_all: false,
         };
         let (input, labels) = masking.apply(&[0, 5, 7, 6], &mut block_rng(1, 0));
         assert_eq!((input[0], labels[0]), (0, IGNORE_INDEX));
@@ -121,6 +151,7 @@ mod tests {
             mask_id: 1,
             vocab_size: 100,
             protected: vec![],
+            replace_all: false,
         };
         let ids: Vec<u32> = (10..74).collect();
         let a = masking.apply(&ids, &mut block_rng(7, 0));

@@ -1,12 +1,17 @@
-//! The trained module — a masked LM (an encoder with its `*ForMaskedLM` head) or a causal LM
-//! (GPT-2 with its tied head) — its batches, its loss and its Hugging Face names.
+//! The trained module — a masked LM (an encoder with its `*ForMaskedLM` head), a causal LM
+//! (GPT-2 with its tied head) or ELECTRA's generator + discriminator — its batches, its loss
+//! and its Hugging Face names.
 
 use burn::module::Module;
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor};
+use st_core::rng::SplitMix64;
 use st_core::weights::{HfName, NameMap};
+use st_models::electra::sample_tokens;
 use st_models::loss::{causal_lm_loss, cross_entropy};
-use st_models::{EncoderInput, Gpt2LmHead, MaskedLm};
+use st_models::{
+    ElectraBatch, ElectraLosses, ElectraPretraining, EncoderInput, Gpt2LmHead, MaskedLm,
+};
 
 use crate::masking::IGNORE_INDEX;
 
@@ -20,6 +25,8 @@ pub enum LmModule<B: Backend> {
     Masked(MaskedLm<B>),
     /// `GPT2LMHeadModel`.
     Causal(Gpt2LmHead<B>),
+    /// `ElectraForMaskedLM` + `ElectraForPreTraining`.
+    Electra(ElectraPretraining<B>),
 }
 
 /// A padded batch ready for the forward pass.
@@ -37,6 +44,13 @@ pub enum LmBatch<B: Backend> {
         input_ids: Tensor<B, 2, Int>,
         attention_mask: Tensor<B, 2, Int>,
         labels: Tensor<B, 2, Int>,
+    },
+    /// ELECTRA: the generator's masked batch; the seed its samples are drawn with, and the
+    /// discriminator loss's weight.
+    Electra {
+        batch: ElectraBatch<B>,
+        sample_seed: u64,
+        discriminator_weight: f64,
     },
 }
 
@@ -71,6 +85,37 @@ impl<B: Backend> LmBatch<B> {
             input,
             positions,
             targets,
+        }
+    }
+
+    /// An ELECTRA batch from the masked rows, their labels and the original rows.
+    pub fn electra(
+        inputs: &[Vec<i64>],
+        labels: &[Vec<i64>],
+        originals: &[Vec<i64>],
+        pad: i64,
+        sample_seed: u64,
+        discriminator_weight: f64,
+        device: &B::Device,
+    ) -> Self {
+        let Self::Masked {
+            input,
+            positions,
+            targets,
+        } = Self::masked(inputs, labels, pad, device)
+        else {
+            unreachable!("a masked batch")
+        };
+        let (original, _, _) = pad_rows(originals, pad);
+        Self::Electra {
+            batch: ElectraBatch {
+                input,
+                original,
+                positions,
+                targets,
+            },
+            sample_seed,
+            discriminator_weight,
         }
     }
 
@@ -128,9 +173,40 @@ impl<B: Backend> LmModule<B> {
                 let logits = model.forward(input_ids, attention_mask, None);
                 causal_lm_loss(logits, labels, IGNORE_INDEX)
             }
+            (
+                Self::Electra(pair),
+                LmBatch::Electra {
+                    batch,
+                    sample_seed,
+                    discriminator_weight,
+                },
+            ) => electra_losses(pair, batch, sample_seed).total(discriminator_weight),
             _ => unreachable!("batches are built for the module's own kind"),
         }
     }
+
+    /// ELECTRA's two losses of `batch`; the batch back for the other kinds.
+    pub fn electra_losses(&self, batch: LmBatch<B>) -> Result<ElectraLosses<B>, LmBatch<B>> {
+        match (self, batch) {
+            (
+                Self::Electra(pair),
+                LmBatch::Electra {
+                    batch, sample_seed, ..
+                },
+            ) => Ok(electra_losses(pair, batch, sample_seed)),
+            (_, batch) => Err(batch),
+        }
+    }
+}
+
+/// The pair's losses, the generator's samples drawn from `sample_seed`.
+fn electra_losses<B: Backend>(
+    pair: &ElectraPretraining<B>,
+    batch: ElectraBatch<B>,
+    sample_seed: u64,
+) -> ElectraLosses<B> {
+    let mut rng = SplitMix64(sample_seed);
+    pair.losses(batch, |probs, vocab| sample_tokens(probs, vocab, &mut rng))
 }
 
 /// Hugging Face names of an [`LmModule`]: the variant's path segment dropped, the rest named as
@@ -141,11 +217,7 @@ pub struct LmNames {
 
 impl NameMap for LmNames {
     fn hf_name(&self, path: &str) -> HfName {
-        let inner = (path
-            .strip_prefix("Masked.")
-            .or_else(|| path.strip_prefix("Causal.")))
-        .unwrap_or(path);
-        self.inner.hf_name(inner)
+        self.inner.hf_name(variant_path(path))
     }
 
     fn base_model_prefix(&self) -> &str {
@@ -153,10 +225,14 @@ impl NameMap for LmNames {
     }
 
     fn keeps_layout(&self, path: &str) -> bool {
-        let inner = (path
-            .strip_prefix("Masked.")
-            .or_else(|| path.strip_prefix("Causal.")))
-        .unwrap_or(path);
-        self.inner.keeps_layout(inner)
+        self.inner.keeps_layout(variant_path(path))
     }
+}
+
+/// A module path with the [`LmModule`] variant's segment dropped.
+fn variant_path(path: &str) -> &str {
+    ["Masked.", "Causal.", "Electra."]
+        .iter()
+        .find_map(|variant| path.strip_prefix(variant))
+        .unwrap_or(path)
 }

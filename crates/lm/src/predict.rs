@@ -98,9 +98,12 @@ impl<B: AutodiffBackend> LanguageModelingModel<B> {
     /// likely tokens with their probabilities and the filled text. A text without a mask token
     /// is an error naming it.
     pub fn fill_mask_texts(&self, texts: &[&str], top_k: usize) -> Result<Vec<FillMask>, LmError> {
-        let (LmModule::Masked(model), Kind::Masked { masking, .. }) =
-            (&self.base.module, &self.kind)
-        else {
+        let model = match &self.base.module {
+            LmModule::Masked(model) => Some(model),
+            LmModule::Electra(pair) => Some(&pair.generator),
+            LmModule::Causal(_) => None,
+        };
+        let (Some(model), Some(masking)) = (model, self.kind.masking()) else {
             return Err(LmError::Unsupported(
                 "fill-mask needs a masked language model; a causal model generates: use \
                  generate_texts"

@@ -1,7 +1,8 @@
 //! Training from scratch (Python's `model_name=None`): a tokenizer trained on the training
 //! files unless `tokenizer_name` gives one, a configuration from `config_name` or the
 //! architecture's defaults with the `config` argument laid over it and the tokenizer's
-//! vocabulary size, and weights drawn as `transformers` draws them.
+//! vocabulary size, and weights drawn as `transformers` draws them. ELECTRA builds its
+//! generator and discriminator from `generator_config` and `discriminator_config` instead.
 //!
 //! Python trains the tokenizer into `output_dir`, which then makes `train_model` refuse the
 //! non-empty directory unless `overwrite_output_dir` is set; here it goes to
@@ -117,6 +118,10 @@ impl<B: AutodiffBackend> LanguageModelingModel<B> {
             tokenizer_dir: tokenizer_dir.clone(),
             checkpoint: None,
         };
+        if model_type == crate::electra::ELECTRA {
+            let (vocab, pad) = (tokenizer.vocab_size(), tokenizer.pad_id());
+            return Self::electra_from_scratch(prepared, vocab, pad, device);
+        }
         TaskBase::<B, LmModule<B>, LanguageModelingArgs>::seed(&prepared.args, &device);
         let added = prepared.args.special_tokens_list.clone();
         if causal {
