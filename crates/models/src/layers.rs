@@ -24,6 +24,13 @@ pub fn activate<B: Backend, const D: usize>(act: Activation, x: Tensor<B, D>) ->
         Activation::Gelu => {
             x.clone().mul_scalar(0.5) * x.div_scalar(std::f64::consts::SQRT_2).erf().add_scalar(1.0)
         }
+        Activation::GeluTanh if st_core::backend::is_host_backend::<B>() => {
+            if B::ad_enabled(&x.device()) {
+                crate::fast_gelu::gelu_tanh_tracked(x)
+            } else {
+                crate::fast_gelu::gelu_tanh(x)
+            }
+        }
         Activation::GeluTanh => {
             // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), as transformers' NewGELUActivation.
             let inner = (x.clone() + x.clone().powi_scalar(3).mul_scalar(0.044715))
