@@ -288,11 +288,7 @@ impl<B: AutodiffBackend> LanguageModelingModel<B> {
     /// tokenizer, into `dir` (default `{output_dir}/generator_model`), written atomically.
     pub fn save_generator(&self, dir: Option<&Path>) -> Result<PathBuf, LmError> {
         let (pair, spec, _) = self.electra_parts()?;
-        let dir = self.sub_output(dir, GENERATOR_DIR);
-        let staged = StagedDir::new(&dir).map_err(|e| io(&dir, e))?;
-        self.write_generator(pair, spec, staged.path())?;
-        staged.commit().map_err(|e| io(&dir, e))?;
-        Ok(dir)
+        self.save_part(dir, GENERATOR_DIR, |d| self.write_generator(pair, spec, d))
     }
 
     /// Python's `save_discriminator`: the discriminator as an `ElectraForPreTraining`
@@ -300,16 +296,25 @@ impl<B: AutodiffBackend> LanguageModelingModel<B> {
     /// `{output_dir}/discriminator_model`). It loads as an `electra` classifier.
     pub fn save_discriminator(&self, dir: Option<&Path>) -> Result<PathBuf, LmError> {
         let (pair, _, spec) = self.electra_parts()?;
-        let dir = self.sub_output(dir, DISCRIMINATOR_DIR);
-        let staged = StagedDir::new(&dir).map_err(|e| io(&dir, e))?;
-        self.write_discriminator(pair, spec, staged.path())?;
-        staged.commit().map_err(|e| io(&dir, e))?;
-        Ok(dir)
+        self.save_part(dir, DISCRIMINATOR_DIR, |d| {
+            self.write_discriminator(pair, spec, d)
+        })
     }
 
-    fn sub_output(&self, dir: Option<&Path>, name: &str) -> PathBuf {
-        dir.map(Path::to_path_buf)
-            .unwrap_or_else(|| Path::new(&self.base.args.model.output_dir).join(name))
+    /// `write` into a staging directory renamed to `dir` (default `{output_dir}/{name}`).
+    fn save_part(
+        &self,
+        dir: Option<&Path>,
+        name: &str,
+        write: impl FnOnce(&Path) -> Result<(), LmError>,
+    ) -> Result<PathBuf, LmError> {
+        let dir = dir
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| Path::new(&self.base.args.model.output_dir).join(name));
+        let staged = StagedDir::new(&dir).map_err(|e| io(&dir, e))?;
+        write(staged.path())?;
+        staged.commit().map_err(|e| io(&dir, e))?;
+        Ok(dir)
     }
 }
 

@@ -403,7 +403,8 @@ impl<B: AutodiffBackend> TaskModel<B> for LanguageModelingModel<B> {
     /// `eval_loss` (the mean of the batches' losses, batches of `eval_batch_size`) and
     /// `perplexity` = exp(`eval_loss`), as Python reports them. For ELECTRA the loss is
     /// Python's `g_loss + w · d_loss` (so its `perplexity` means little), and the mean
-    /// `generator_loss` and `discriminator_loss` are reported too.
+    /// `generator_loss` and `discriminator_loss` are reported too, with
+    /// `discriminator_baseline_loss`, the loss of always predicting the replaced share.
     fn evaluate(
         &self,
         module: &<LmModule<B> as AutodiffModule<B>>::InnerModule,
@@ -414,6 +415,7 @@ impl<B: AutodiffBackend> TaskModel<B> for LanguageModelingModel<B> {
         let lengths: Vec<usize> = rows.iter().map(Vec::len).collect();
         let (mut sum, mut batches) = (0.0, 0usize);
         let (mut generator, mut discriminator) = (0.0, 0.0);
+        let (mut replaced, mut attended) = (0usize, 0usize);
         let electra = matches!(self.kind, Kind::Electra { .. });
         let weight = self.base.args.discriminator_loss_weight;
         let seed = self.eval_seed();
@@ -432,6 +434,8 @@ impl<B: AutodiffBackend> TaskModel<B> for LanguageModelingModel<B> {
                 let batch = self.batch::<B::InnerBackend>(&blocks, rng, sample_seed, device);
                 let loss: f64 = match module.electra_losses(batch) {
                     Ok(losses) => {
+                        replaced += losses.replaced;
+                        attended += blocks.iter().map(|b| b.len()).sum::<usize>();
                         let g: f64 = losses.generator.clone().into_scalar().elem();
                         let d: f64 = losses.discriminator.into_scalar().elem();
                         (generator, discriminator) = (generator + g, discriminator + d);
@@ -452,6 +456,14 @@ impl<B: AutodiffBackend> TaskModel<B> for LanguageModelingModel<B> {
             let mean = |sum: f64| st_core::task::mean_loss(sum, batches);
             results.insert("generator_loss".into(), mean(generator));
             results.insert("discriminator_loss".into(), mean(discriminator));
+            // What a discriminator that knows only how often tokens are replaced would score:
+            // the binary entropy of the replaced share. Learning starts below it.
+            let share = replaced as f64 / attended.max(1) as f64;
+            let entropy = |p: f64| if p > 0.0 { -p * p.ln() } else { 0.0 };
+            results.insert(
+                "discriminator_baseline_loss".into(),
+                entropy(share) + entropy(1.0 - share),
+            );
         }
         Ok((results, ()))
     }
@@ -459,7 +471,11 @@ impl<B: AutodiffBackend> TaskModel<B> for LanguageModelingModel<B> {
     fn metric_names(&self, _metrics: &()) -> Vec<String> {
         let mut names = vec!["eval_loss".to_string(), "perplexity".to_string()];
         if matches!(self.kind, Kind::Electra { .. }) {
-            names.extend(["generator_loss".into(), "discriminator_loss".into()]);
+            names.extend([
+                "generator_loss".into(),
+                "discriminator_loss".into(),
+                "discriminator_baseline_loss".into(),
+            ]);
         }
         names
     }

@@ -53,8 +53,12 @@ fn scratch_config(args: &LanguageModelingArgs, model_type: &str) -> Result<Value
         .as_object_mut()
         .ok_or_else(|| LmError::Unsupported("config_name: config.json is not an object".into()))?;
     map.extend(args.model.config.clone());
+    // transformers' own name (`xlm-roberta`), so that the saved config.json loads there.
+    let hf_type = encoder_architecture(model_type)
+        .map(|arch| arch.hf_model_type())
+        .unwrap_or(model_type);
     map.entry("model_type")
-        .or_insert_with(|| Value::from(model_type));
+        .or_insert_with(|| Value::from(hf_type));
     Ok(config)
 }
 

@@ -5,10 +5,14 @@
 //! | `model_type` | tokenizer | special tokens | saved |
 //! |---|---|---|---|
 //! | `bert`, `electra` | WordPiece (`BertWordPieceTokenizer`: `clean_text`, `handle_chinese_chars`, `strip_accents`, `do_lower_case`; `##` prefix) | `[PAD] [UNK] [CLS] [SEP] [MASK]` | `vocab.txt` |
+//! | `xlmroberta` | SentencePiece-style BPE (`SentencePieceBPETokenizer`: NFKC, `▁` for spaces, `<unk>`) | `special_tokens` | `tokenizer.json` (with XLM-R's `<s> … </s>` frame), `tokenizer_config.json` (`PreTrainedTokenizerFast`), `vocab.json`, `merges.txt` |
 //! | anything else (`gpt2`, `roberta`, …) | byte-level BPE (`ByteLevelBPETokenizer`: the 256 byte symbols first, `do_lower_case`) | `special_tokens` | `vocab.json`, `merges.txt` |
 //!
-//! Python trains `xlmroberta` (and bigbird) tokenizers with Google's `sentencepiece`, which is
-//! not a Rust library; that branch is refused with an error that says so. The WordPiece trainer
+//! Python Simple Transformers trains `xlmroberta` tokenizers with Google's C++
+//! `sentencepiece` (a `sentencepiece.bpe.model`), which is not a Rust library; here they are
+//! trained as the `tokenizers` library's `SentencePieceBPETokenizer` trains them, equal to it
+//! file for file, and saved as a `tokenizer.json` that `transformers`' `AutoTokenizer` loads.
+//! bigbird and nystromformer are not architectures here. The WordPiece trainer
 //! breaks ties by the order of a hash map in Python and here alike, so its vocabulary past the
 //! special tokens and the alphabet varies from run to run in both; byte-level BPE training is
 //! deterministic and equal to Python's.
@@ -17,9 +21,12 @@ use std::path::{Path, PathBuf};
 
 use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
 use tokenizers::models::wordpiece::{WordPiece, WordPieceTrainerBuilder};
+use tokenizers::normalizers::unicode::NFKC;
 use tokenizers::normalizers::{BertNormalizer, Lowercase};
 use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
 use tokenizers::pre_tokenizers::byte_level::ByteLevel;
+use tokenizers::pre_tokenizers::metaspace::{Metaspace, PrependScheme};
+use tokenizers::processors::template::TemplateProcessing;
 use tokenizers::{AddedToken, Model, TokenizerBuilder};
 
 use crate::args::LanguageModelingArgs;
@@ -36,8 +43,8 @@ pub enum TokenizerTrainingError {
     NoFiles,
     #[error(
         "{model_type}: Python trains this tokenizer with Google's sentencepiece, which is not \
-         available here; train one with sentencepiece and pass its directory (with a \
-         tokenizer.json) as tokenizer_name"
+         available here, and {model_type} is not an architecture here; pass a tokenizer \
+         directory (with a tokenizer.json) as tokenizer_name"
     )]
     SentencePiece { model_type: String },
     #[error("training the tokenizer on {files}: {message}")]
@@ -51,6 +58,7 @@ pub enum TokenizerTrainingError {
 pub enum TokenizerKind {
     WordPiece,
     ByteLevelBpe,
+    SentencePieceBpe,
 }
 
 impl TokenizerKind {
@@ -58,11 +66,10 @@ impl TokenizerKind {
     pub fn for_model_type(model_type: &str) -> Result<Self, TokenizerTrainingError> {
         match model_type {
             "bert" | "electra" => Ok(Self::WordPiece),
-            "bigbird" | "xlmroberta" | "xlm-roberta" | "nystromformer" => {
-                Err(TokenizerTrainingError::SentencePiece {
-                    model_type: model_type.into(),
-                })
-            }
+            "xlmroberta" | "xlm-roberta" => Ok(Self::SentencePieceBpe),
+            "bigbird" | "nystromformer" => Err(TokenizerTrainingError::SentencePiece {
+                model_type: model_type.into(),
+            }),
             _ => Ok(Self::ByteLevelBpe),
         }
     }
@@ -74,7 +81,7 @@ impl TokenizerKind {
             Self::WordPiece => ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
                 .map(String::from)
                 .into(),
-            Self::ByteLevelBpe => args.special_tokens.clone(),
+            Self::ByteLevelBpe | Self::SentencePieceBpe => args.special_tokens.clone(),
         }
     }
 }
@@ -141,6 +148,54 @@ pub fn train_tokenizer(
                 .save(dir, None)
                 .map_err(|e| save_err(e.to_string()))?
         }
+        TokenizerKind::SentencePieceBpe => {
+            let mut trainer = BpeTrainerBuilder::new()
+                .vocab_size(vocab_size)
+                .min_frequency(min_frequency)
+                .special_tokens(special)
+                .limit_alphabet(1000)
+                .show_progress(!args.model.silent)
+                .build();
+            let metaspace = Metaspace::new('\u{2581}', PrependScheme::Always, true);
+            let model = BPE::builder()
+                .unk_token("<unk>".into())
+                .build()
+                .map_err(train_err)?;
+            let mut tokenizer =
+                TokenizerBuilder::<BPE, NFKC, Metaspace, TemplateProcessing, Metaspace>::new()
+                    .with_model(model)
+                    .with_normalizer(Some(NFKC))
+                    .with_pre_tokenizer(Some(metaspace.clone()))
+                    .with_decoder(Some(metaspace))
+                    .build()
+                    .map_err(train_err)?;
+            tokenizer
+                .train_from_files(&mut trainer, names.clone())
+                .map_err(train_err)?;
+            let frame = xlm_roberta_frame(tokenizer.get_model()).map_err(train_err)?;
+            tokenizer.with_post_processor(Some(frame));
+            let mut written = tokenizer
+                .get_model()
+                .save(dir, None)
+                .map_err(|e| save_err(e.to_string()))?;
+            let json = dir.join("tokenizer.json");
+            tokenizer
+                .save(&json, true)
+                .map_err(|e| save_err(e.to_string()))?;
+            let config = dir.join("tokenizer_config.json");
+            let settings = serde_json::json!({
+                // transformers 5's XLMRobertaTokenizer rebuilds a Unigram model; the generic
+                // fast tokenizer loads this BPE tokenizer.json as it is.
+                "tokenizer_class": "PreTrainedTokenizerFast",
+                "bos_token": "<s>", "eos_token": "</s>", "sep_token": "</s>",
+                "cls_token": "<s>", "unk_token": "<unk>", "pad_token": "<pad>",
+                "mask_token": "<mask>", "do_lower_case": lower,
+                "model_max_length": 512,
+            });
+            std::fs::write(&config, settings.to_string()).map_err(|e| save_err(e.to_string()))?;
+            written.extend([json, config]);
+            written
+        }
         TokenizerKind::WordPiece => {
             let mut trainer = WordPieceTrainerBuilder::new()
                 .vocab_size(vocab_size)
@@ -178,4 +233,19 @@ pub fn train_tokenizer(
         }
     };
     Ok(written)
+}
+
+/// XLM-RoBERTa's frame: `<s> A </s>`, pairs `<s> A </s> </s> B </s>`.
+fn xlm_roberta_frame(model: &BPE) -> tokenizers::Result<TemplateProcessing> {
+    let id = |token: &str| {
+        model
+            .token_to_id(token)
+            .ok_or_else(|| format!("special_tokens must include {token} for xlmroberta"))
+    };
+    let (bos, eos) = (id("<s>")?, id("</s>")?);
+    Ok(TemplateProcessing::builder()
+        .try_single("<s> $A </s>")?
+        .try_pair("<s> $A </s> </s> $B </s>")?
+        .special_tokens(vec![("<s>", bos), ("</s>", eos)])
+        .build()?)
 }

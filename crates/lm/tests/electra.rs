@@ -73,6 +73,7 @@ fn electra_from_scratch_trains_saves_reloads_and_its_discriminator_classifies() 
         "eval_loss",
         "perplexity",
         "generator_loss",
+        "discriminator_baseline_loss",
         "discriminator_loss",
     ] {
         assert!(before.contains_key(key), "{key}: {before:?}");

@@ -94,6 +94,22 @@ fn bert_from_scratch_with_a_wordpiece_tokenizer() {
 }
 
 #[test]
+fn xlm_roberta_from_scratch_with_a_sentencepiece_bpe_tokenizer() {
+    let config = json!({"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2,
+                        "intermediate_size": 64, "max_position_embeddings": 66});
+    check(
+        "xlmroberta",
+        json!({"config": config}),
+        &[
+            "tokenizer.json",
+            "tokenizer_config.json",
+            "vocab.json",
+            "merges.txt",
+        ],
+    );
+}
+
+#[test]
 fn without_vocab_size_or_tokenizer_it_says_what_is_missing() {
     let dir = tempfile::tempdir().unwrap();
     let mut opts = options(dir.path(), json!({"mlm": false}));

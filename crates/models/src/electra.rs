@@ -119,6 +119,9 @@ pub struct ElectraLosses<B: Backend> {
     pub generator: Tensor<B, 1>,
     /// The discriminator's binary cross-entropy over the attended positions.
     pub discriminator: Tensor<B, 1>,
+    /// How many tokens the generator's samples replaced (a sample equal to the original
+    /// replaces nothing), for the share a discriminator must beat.
+    pub replaced: usize,
 }
 
 impl<B: Backend> ElectraLosses<B> {
@@ -201,9 +204,13 @@ impl<B: Backend> ElectraPretraining<B> {
             (cross_entropy(logits, targets_t, None), sampled)
         };
         let mut labels = vec![0f32; rows * seq];
+        let mut replaced_count = 0;
         for ((&position, &token), &target) in positions.iter().zip(&sampled).zip(&targets) {
             original[position as usize] = token;
-            labels[position as usize] = if token == target { 0.0 } else { 1.0 };
+            if token != target {
+                labels[position as usize] = 1.0;
+                replaced_count += 1;
+            }
         }
         let replaced = EncoderInput {
             input_ids: Tensor::<B, 1, Int>::from_ints(original.as_slice(), &device)
@@ -216,6 +223,7 @@ impl<B: Backend> ElectraPretraining<B> {
         ElectraLosses {
             generator,
             discriminator: masked_bce_with_logits(logits, labels, mask),
+            replaced: replaced_count,
         }
     }
 }

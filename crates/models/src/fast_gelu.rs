@@ -84,7 +84,12 @@ pub fn tanh(x: f32) -> f32 {
         6.372_619_3e-4,
         4.893_524_6e-3,
     ];
-    const B: [f32; 4] = [1.198_258_4e-6, 1.185_347_1e-4, 2.268_434_6e-3, 4.893_525_2e-3];
+    const B: [f32; 4] = [
+        1.198_258_4e-6,
+        1.185_347_1e-4,
+        2.268_434_6e-3,
+        4.893_525_2e-3,
+    ];
     let x = x.clamp(-7.905_311, 7.905_311);
     let x2 = x * x;
     let p = A[1..].iter().fold(A[0], |acc, &a| acc * x2 + a);
@@ -198,7 +203,8 @@ mod tests {
         for i in -400..=400 {
             let x = i as f32 / 100.0;
             let h = 1e-2f32;
-            let numeric = (gelu_tanh_one(x + h) as f64 - gelu_tanh_one(x - h) as f64) / (2.0 * h as f64);
+            let numeric =
+                (gelu_tanh_one(x + h) as f64 - gelu_tanh_one(x - h) as f64) / (2.0 * h as f64);
             let error = (gelu_tanh_slope(x) as f64 - numeric).abs();
             assert!(error < 1e-3, "x {x}: {error}");
         }

@@ -12,7 +12,7 @@ use burn::optim::GradientsParams;
 use burn::tensor::backend::Backend;
 use st_core::backend::DefaultBackend as Inner;
 use st_core::weights::named_parameters;
-use st_models::electra::{DiscriminatorNames, load_discriminator};
+use st_models::electra::{Discriminator, DiscriminatorNames, load_discriminator};
 use st_models::loss::masked_bce_with_logits;
 use st_models::mlm::ties_word_embeddings;
 use st_models::{
@@ -46,17 +46,18 @@ fn generator<B: Backend>() -> MaskedLm<B> {
         .0
 }
 
+fn discriminator<B: Backend>() -> Discriminator<B> {
+    let device = Default::default();
+    let name = "electra-discriminator";
+    load_discriminator(&spec(name), &dir(name), &device).unwrap()
+}
+
 #[test]
 fn discriminator_logits_loss_and_gradients() {
     let reference = st_test_support::reference(&dir("electra-discriminator"));
     let batch = &reference["batch"];
     let device = Default::default();
-    let model = load_discriminator::<AB>(
-        &spec("electra-discriminator"),
-        &dir("electra-discriminator"),
-        &device,
-    )
-    .unwrap();
+    let model = discriminator::<AB>();
     let input = encoder_input::<AB>(batch, &device);
     let mask = input.attention_mask.clone();
     let logits = model.forward(input);
@@ -85,13 +86,7 @@ fn pretraining_step(variant: &str) {
     let reference = st_test_support::reference(&dir("electra-pretraining"));
     let case = &reference[variant];
     let device = Default::default();
-    let discriminator = load_discriminator::<AB>(
-        &spec("electra-discriminator"),
-        &dir("electra-discriminator"),
-        &device,
-    )
-    .unwrap();
-    let pair = ElectraPretraining::new(generator::<AB>(), discriminator, true).unwrap();
+    let pair = ElectraPretraining::new(generator::<AB>(), discriminator::<AB>(), true).unwrap();
 
     // Without a mask Python attends to padding and counts it: a mask of ones does the same.
     let mut with_ids = case.clone();
@@ -162,16 +157,9 @@ fn pretraining_step_without_attention_mask() {
 /// The discriminator the pair runs (and saves) reads the generator's word embeddings.
 #[test]
 fn tied_discriminator_reads_the_generator_table() {
-    let device = Default::default();
-    let discriminator = load_discriminator::<Inner>(
-        &spec("electra-discriminator"),
-        &dir("electra-discriminator"),
-        &device,
-    )
-    .unwrap();
     let generator = generator::<Inner>();
     let table = values(generator.encoder.embeddings.word_embeddings.weight.val());
-    let pair = ElectraPretraining::new(generator, discriminator, true).unwrap();
+    let pair = ElectraPretraining::new(generator, discriminator::<Inner>(), true).unwrap();
     let seen = values(
         pair.discriminator()
             .encoder

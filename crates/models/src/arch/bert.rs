@@ -91,6 +91,13 @@ impl EncoderArchitecture for BertFamily {
         }
     }
 
+    fn hf_model_type(&self) -> &'static str {
+        match self.0 {
+            Variant::XlmRoberta => "xlm-roberta",
+            _ => self.model_type(),
+        }
+    }
+
     fn config(&self, hf: &HfConfig) -> Result<EncoderConfig, ModelError> {
         let kind = hf.str_or("position_embedding_type", "absolute");
         if kind != "absolute" {

@@ -40,6 +40,11 @@ use crate::mlm::MlmLayout;
 pub trait EncoderArchitecture: Send + Sync {
     /// The Simple Transformers `model_type` (`bert`, `xlmroberta`…).
     fn model_type(&self) -> &'static str;
+    /// The `model_type` `transformers` writes in `config.json` (`xlm-roberta` for
+    /// `xlmroberta`).
+    fn hf_model_type(&self) -> &'static str {
+        self.model_type()
+    }
     /// Other names accepted for it (e.g. Hugging Face's `xlm-roberta`).
     fn aliases(&self) -> &'static [&'static str] {
         &[]
