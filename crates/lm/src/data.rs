@@ -38,6 +38,44 @@ pub fn read_lines(path: &Path, encoding: Option<&str>) -> Result<Vec<String>, Da
     Ok(lines)
 }
 
+/// The non-blank lines of a file handed to `tokenize` a chunk of `chunk` lines at a time, so
+/// that a large file is never held as text: only what `tokenize` returns for each line is
+/// kept. Needs an ASCII-compatible encoding (UTF-8, Latin-1…), whose lines split at `\n`
+/// bytes; others are read whole.
+pub fn tokenize_lines<E: From<DataError>>(
+    path: &Path,
+    encoding: Option<&str>,
+    chunk: usize,
+    mut tokenize: impl FnMut(&[String]) -> Result<Vec<Vec<u32>>, E>,
+) -> Result<Vec<Vec<u32>>, E> {
+    let file = TextFile::new(path, encoding);
+    let Ok(decoder) = file.line_decoder() else {
+        return tokenize(&read_lines(path, encoding)?);
+    };
+    let mut lines = decoder.lines().map_err(DataError::from)?;
+    let (mut ids, mut pending) = (Vec::new(), Vec::with_capacity(chunk));
+    while let Some(raw) = lines.next_line().map_err(DataError::from)? {
+        let line = decoder.decode(&raw).map_err(DataError::from)?;
+        if !line.trim().is_empty() {
+            pending.push(line.into_owned());
+        }
+        if pending.len() == chunk.max(1) {
+            ids.extend(tokenize(&pending)?);
+            pending.clear();
+        }
+    }
+    if !pending.is_empty() {
+        ids.extend(tokenize(&pending)?);
+    }
+    if ids.is_empty() {
+        return Err(DataError::Empty {
+            path: path.display().to_string(),
+        }
+        .into());
+    }
+    Ok(ids)
+}
+
 /// The non-blank lines of `text`.
 pub fn text_lines(text: &str) -> impl Iterator<Item = &str> {
     text.lines().filter(|l| !l.trim().is_empty())
@@ -190,6 +228,31 @@ mod tests {
                 vec![101, 10, 11, 102],
             ]
         );
+    }
+
+    /// Chunked reading sees every non-blank line once, in order, whatever the chunk size.
+    #[test]
+    fn files_are_tokenised_a_chunk_at_a_time() {
+        let dir = std::env::temp_dir().join(format!("st-lm-chunks-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("lines.txt");
+        std::fs::write(&path, "a\n\nbb\r\nccc\n  \ndddd").unwrap();
+        for chunk in [1, 2, 10] {
+            let mut calls = 0;
+            let ids = tokenize_lines::<DataError>(&path, None, chunk, |lines| {
+                calls += 1;
+                assert!(lines.len() <= chunk);
+                Ok(lines.iter().map(|l| vec![l.len() as u32]).collect())
+            })
+            .unwrap();
+            assert_eq!(
+                ids,
+                vec![vec![1], vec![2], vec![3], vec![4]],
+                "chunk {chunk}"
+            );
+            assert_eq!(calls, 4usize.div_ceil(chunk), "chunk {chunk}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -23,7 +23,11 @@ use st_models::{
 };
 
 use crate::args::LanguageModelingArgs;
-use crate::data::{BlockSpec, DataError, SlidingWindow, read_lines};
+use crate::data::{BlockSpec, DataError, SlidingWindow, read_lines, tokenize_lines};
+
+/// Lines tokenised at a time when a file is read lazily: enough for every thread to have work,
+/// few enough that the text in memory stays small.
+const LINES_PER_CHUNK: usize = 16_384;
 use crate::masking::{Masking, block_rng};
 use crate::module::{LmBatch, LmModule, LmNames};
 use crate::predict::LmPredictions;
@@ -242,6 +246,26 @@ impl<B: AutodiffBackend> LanguageModelingModel<B> {
         })
     }
 
+    /// Featurise a text file into blocks, reading it a chunk of lines at a time (lazily: the
+    /// text is never held whole, only its token ids), tokenising each chunk in parallel.
+    pub fn blocks_from_file(&self, path: &Path, mode: Mode) -> Result<Vec<Vec<u32>>, LmError> {
+        let spec = self.block_spec()?;
+        if spec.dataset == crate::args::DatasetType::Text {
+            return self.blocks(&self.read_examples(path)?, mode);
+        }
+        let tokenizer = &self.base.tokenizer;
+        let encoding = self.base.args.model.encoding.as_deref();
+        let ids = tokenize_lines(path, encoding, LINES_PER_CHUNK, |lines| {
+            let ids = (self.base).try_featurise(mode, lines, |_, l| tokenizer.encode_plain(l))?;
+            Ok::<_, LmError>(ids)
+        })?;
+        let blocks = spec.blocks(&ids);
+        if blocks.is_empty() {
+            return Err(DataError::NoSamples.into());
+        }
+        Ok(blocks)
+    }
+
     /// Featurise samples (lines of text) into blocks, tokenising in parallel.
     pub fn blocks(&self, lines: &[String], mode: Mode) -> Result<Vec<Vec<u32>>, LmError> {
         let spec = self.block_spec()?;
@@ -370,6 +394,11 @@ impl<B: AutodiffBackend> TaskModel<B> for LanguageModelingModel<B> {
 
     fn train_rows(&self, lines: &[String]) -> Result<Vec<Vec<u32>>, LmError> {
         self.blocks(lines, Mode::Train)
+    }
+
+    /// A text file read a chunk of lines at a time ([`Self::blocks_from_file`]).
+    fn train_rows_from_file(&self, path: &Path) -> Result<Vec<Vec<u32>>, LmError> {
+        self.blocks_from_file(path, Mode::Train)
     }
 
     fn num_train_rows(rows: &Vec<Vec<u32>>) -> usize {

@@ -189,6 +189,21 @@ fn dataset_types_cut_blocks_as_python() {
     // block_size −1 is max_seq_length.
     let default = blocks(json!({"max_seq_length": 10}));
     assert!(default.iter().all(|b| b.len() == 10));
+
+    // A file read lazily, a chunk of lines at a time, gives the same blocks as its lines.
+    let file = dir.path().join("train.txt");
+    std::fs::write(&file, lines.join("\n\n")).unwrap();
+    for extra in [
+        json!({"block_size": 8}),
+        json!({"dataset_type": "line_by_line"}),
+    ] {
+        let model = load("bert", &fixture("bert"), args(&out, extra)).unwrap();
+        let mode = st_core::task::Mode::Train;
+        assert_eq!(
+            model.blocks_from_file(&file, mode).unwrap(),
+            model.blocks(&lines, mode).unwrap()
+        );
+    }
 }
 
 #[test]
