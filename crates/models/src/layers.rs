@@ -10,27 +10,16 @@ use crate::dropout::Dropout;
 
 /// Apply an activation function.
 pub fn activate<B: Backend, const D: usize>(act: Activation, x: Tensor<B, D>) -> Tensor<B, D> {
+    let host = st_core::backend::is_host_backend::<B>();
     match act {
-        // On the CPU backends, one pass over the data (`fast_gelu`).
-        Activation::Gelu if st_core::backend::is_host_backend::<B>() => {
-            if B::ad_enabled(&x.device()) {
-                crate::fast_gelu::gelu_tracked(x)
-            } else {
-                crate::fast_gelu::gelu(x)
-            }
-        }
+        // On the CPU backends, one pass over the data (`st_kernels::Gelu`).
+        Activation::Gelu if host => crate::host::gelu(st_kernels::Gelu::Exact, x),
         // Elsewhere x·Φ(x) composed from `erf`, whose derivative autodiff knows exactly;
         // Burn's fused `gelu` backward is ~4e-4 (relative) off PyTorch's, this is ~1e-6.
         Activation::Gelu => {
             x.clone().mul_scalar(0.5) * x.div_scalar(std::f64::consts::SQRT_2).erf().add_scalar(1.0)
         }
-        Activation::GeluTanh if st_core::backend::is_host_backend::<B>() => {
-            if B::ad_enabled(&x.device()) {
-                crate::fast_gelu::gelu_tanh_tracked(x)
-            } else {
-                crate::fast_gelu::gelu_tanh(x)
-            }
-        }
+        Activation::GeluTanh if host => crate::host::gelu(st_kernels::Gelu::Tanh, x),
         Activation::GeluTanh => {
             // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), as transformers' NewGELUActivation.
             let inner = (x.clone() + x.clone().powi_scalar(3).mul_scalar(0.044715))

@@ -46,6 +46,18 @@ pub fn causal_lm_loss<B: Backend>(
     ignore_index: i64,
 ) -> Tensor<B, 1> {
     let [batch, seq, vocab] = logits.dims();
+    if st_core::backend::is_host_backend::<B>() {
+        // One pass over the logits, shifted in place: row (b, t) is scored against label
+        // (b, t + 1); each sequence's last row counts for nothing.
+        let labels = crate::host::host_ints(labels);
+        let targets: Vec<Option<usize>> = (0..batch * seq)
+            .map(|i| {
+                let next = labels.get(i + 1).copied().filter(|_| (i + 1) % seq != 0);
+                next.filter(|&l| l != ignore_index).map(|l| l as usize)
+            })
+            .collect();
+        return crate::host::cross_entropy(logits, &targets);
+    }
     let n = batch * (seq - 1);
     let logits = logits.slice([0..batch, 0..seq - 1]).reshape([n, vocab]);
     let labels = labels.slice([0..batch, 1..seq]).reshape([n]);
