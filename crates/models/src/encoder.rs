@@ -242,10 +242,17 @@ impl<B: Backend> Encoder<B> {
             x = crate::layers::linear_tokens(projection, x);
         }
         // Additive mask: 0 where attended, the most negative float where padded, as
-        // transformers does; [batch, 1, 1, seq] broadcasts over heads and query positions.
-        let mask = (input.attention_mask.float().neg().add_scalar(1.0))
-            .mul_scalar(f32::MIN)
-            .reshape([batch, 1, 1, seq]);
+        // transformers does. Built once at the scores' full shape [batch, heads, seq, seq]:
+        // added as a [batch, 1, 1, seq] broadcast in every layer, it took the CPU backend's
+        // slow strided path.
+        let heads = self.layers.first().map_or(1, |l| l.attention.num_heads);
+        let shape = [batch, heads, seq, seq];
+        let padded = input
+            .attention_mask
+            .equal_elem(0)
+            .reshape([batch, 1, 1, seq])
+            .expand(shape);
+        let mask = Tensor::<B, 4>::zeros(shape, &x.device()).mask_fill(padded, f32::MIN);
         for &index in &self.schedule {
             x = self.layers[index].forward(x, mask.clone());
         }
