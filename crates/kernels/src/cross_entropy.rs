@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use crate::CHUNK;
 use crate::math::exp;
+use crate::reduce::{lane_sum, lane_sum_by, row_max};
 
 /// The mean negative log-likelihood of the rows that count, and its gradient.
 #[derive(Clone, Debug)]
@@ -24,10 +25,6 @@ pub struct CrossEntropy {
     /// asked for.
     pub gradient: Option<Vec<f32>>,
 }
-
-/// Lanes of the partial maxima and sums: independent accumulators, so that the reductions
-/// vectorise (f32 addition is not associative, so the compiler will not reorder one).
-const LANES: usize = 8;
 
 /// Cross-entropy of `logits` (`[rows, classes]`, row-major) against `targets` (one per row;
 /// `None` for a row that does not count, such as a padding position or `ignore_index`).
@@ -87,42 +84,10 @@ fn finish(total: f64, counted: usize, gradient: Option<Vec<f32>>) -> CrossEntrop
     }
 }
 
-/// The largest element of a non-empty row.
-#[inline]
-fn row_max(row: &[f32]) -> f32 {
-    let mut lanes = [f32::NEG_INFINITY; LANES];
-    let chunks = row.chunks_exact(LANES);
-    let tail = chunks.remainder();
-    for chunk in chunks {
-        for (m, &v) in lanes.iter_mut().zip(chunk) {
-            *m = if v > *m { v } else { *m };
-        }
-    }
-    let mut max = tail.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-    for m in lanes {
-        max = max.max(m);
-    }
-    max
-}
-
-/// `Σ f(vᵢ)` in LANES partial sums.
-#[inline]
-fn lane_sum(row: &[f32], f: impl Fn(f32) -> f32) -> f32 {
-    let mut lanes = [0f32; LANES];
-    let chunks = row.chunks_exact(LANES);
-    let tail = chunks.remainder();
-    for chunk in chunks {
-        for (s, &v) in lanes.iter_mut().zip(chunk) {
-            *s += f(v);
-        }
-    }
-    tail.iter().map(|&v| f(v)).sum::<f32>() + lanes.iter().sum::<f32>()
-}
-
 /// One row's negative log-likelihood `logsumexp(x) − x[target]`.
 fn row_loss(row: &[f32], target: usize) -> f64 {
     let max = row_max(row);
-    let sum = lane_sum(row, |v| exp(v - max));
+    let sum = lane_sum_by(row, |v| exp(v - max));
     (max + sum.ln() - row[target]) as f64
 }
 
@@ -132,7 +97,7 @@ fn row_with_gradient(row: &[f32], target: usize, grad: &mut [f32], scale: f32) -
     for (g, &v) in grad.iter_mut().zip(row) {
         *g = exp(v - max);
     }
-    let sum = lane_sum(grad, |e| e);
+    let sum = lane_sum(grad);
     let to_gradient = scale / sum;
     for g in grad.iter_mut() {
         *g *= to_gradient;

@@ -43,6 +43,21 @@ impl Gelu {
     }
 }
 
+/// The backward pass of any element-wise function: `grad ⊙ slopes`, written over `grad`.
+///
+/// # Panics
+/// If the lengths differ.
+pub fn apply_slopes(grad: &mut [f32], slopes: &[f32]) {
+    assert_eq!(
+        grad.len(),
+        slopes.len(),
+        "gradient and slopes differ in length"
+    );
+    grad.par_chunks_mut(CHUNK)
+        .zip(slopes.par_chunks(CHUNK))
+        .for_each(|(g, s)| g.iter_mut().zip(s).for_each(|(g, &s)| *g *= s));
+}
+
 fn map_in_place(values: &mut [f32], f: impl Fn(f32) -> f32 + Sync) {
     values
         .par_chunks_mut(CHUNK)

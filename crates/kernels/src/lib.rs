@@ -16,10 +16,13 @@ pub mod cross_entropy;
 pub mod dropout;
 pub mod gelu;
 pub mod math;
+mod reduce;
+pub mod softmax;
 
 pub use cross_entropy::{CrossEntropy, softmax_cross_entropy};
 pub use dropout::dropout_mask;
-pub use gelu::Gelu;
+pub use gelu::{Gelu, apply_slopes};
+pub use softmax::{softmax_rows, softmax_rows_backward};
 
 /// Elements per parallel task: large enough that rayon's overhead is negligible, small
 /// enough that both cores get work on a layer's activations.

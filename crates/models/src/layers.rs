@@ -2,7 +2,7 @@
 
 use burn::module::{Module, Param};
 use burn::nn::{Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
-use burn::tensor::activation::{relu, silu, softmax};
+use burn::tensor::activation::{relu, silu};
 use burn::tensor::{Tensor, backend::Backend};
 
 use crate::config::{Activation, EncoderConfig};
@@ -88,7 +88,9 @@ impl<B: Backend> Attention<B> {
             .matmul(k.swap_dims(2, 3))
             .div_scalar((head_dim as f64).sqrt())
             + mask;
-        let probs = self.attention_dropout.forward(softmax(scores, 3));
+        let probs = self
+            .attention_dropout
+            .forward(crate::host::softmax_last(scores));
         let context = probs
             .matmul(v)
             .swap_dims(1, 2)

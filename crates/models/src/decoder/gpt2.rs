@@ -18,7 +18,6 @@
 
 use burn::module::Module;
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
-use burn::tensor::activation::softmax;
 use burn::tensor::backend::Backend;
 use burn::tensor::{Bool, Int, Tensor, TensorData};
 use st_core::weights::{HfName, NameMap};
@@ -159,7 +158,7 @@ impl<B: Backend> Gpt2Attention<B> {
             None => (k, v),
         };
         let scores = q.matmul(k.swap_dims(2, 3)).mul_scalar(self.scale) + mask;
-        let probs = self.attn_dropout.forward(softmax(scores, 3));
+        let probs = self.attn_dropout.forward(crate::host::softmax_last(scores));
         let context = probs.matmul(v).swap_dims(1, 2).reshape([rows, n, d]);
         self.resid_dropout
             .forward(linear_tokens(&self.c_proj, context))

@@ -1,11 +1,16 @@
 //! Tensor glue for `st-kernels` on the host backends (the caller checks
 //! [`st_core::backend::is_host_backend`]): tensor data out, one kernel pass, tensors back in.
 //!
-//! Under autodiff, a kernel that also returns the derivative joins the graph through
+//! On the default training backend, `Autodiff<Flex>`, each function is one custom autodiff
+//! operation (`flex`). On the other host backends under autodiff, a kernel that also returns the derivative joins the graph through
 //! `(x − detach(x))·g + c`: its value is `c` exactly (the bracket is exactly zero) and its
 //! gradient with respect to `x` is `g`. That is three cheap tensor operations in place of the
 //! chain (and backward passes) of the composed formula.
 
+#[cfg(feature = "flex")]
+mod flex;
+
+use burn::tensor::activation::softmax;
 use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
 use st_kernels::{Gelu, softmax_cross_entropy};
 
@@ -25,6 +30,11 @@ fn constant_like<B: Backend, const D: usize>(
 
 /// GELU over a host tensor; under autodiff, with the derivative from the same pass.
 pub fn gelu<B: Backend, const D: usize>(kind: Gelu, x: Tensor<B, D>) -> Tensor<B, D> {
+    #[cfg(feature = "flex")]
+    let x = match flex::as_train(x) {
+        Ok(x) => return flex::from_train(flex::gelu(kind, x)),
+        Err(x) => x,
+    };
     if B::ad_enabled(&x.device()) {
         let (values, slopes) = kind.with_slope(&host_values(x.clone()));
         let (values, slopes) = (constant_like(values, &x), constant_like(slopes, &x));
@@ -42,6 +52,11 @@ pub fn cross_entropy<B: Backend, const D: usize>(
     logits: Tensor<B, D>,
     targets: &[Option<usize>],
 ) -> Tensor<B, 1> {
+    #[cfg(feature = "flex")]
+    let logits = match flex::as_train(logits) {
+        Ok(x) => return flex::from_train(flex::cross_entropy(x, targets)),
+        Err(x) => x,
+    };
     let classes = logits.dims()[D - 1];
     let tracked = B::ad_enabled(&logits.device());
     let result = softmax_cross_entropy(&host_values(logits.clone()), classes, targets, tracked);
@@ -53,6 +68,17 @@ pub fn cross_entropy<B: Backend, const D: usize>(
         }
         None => loss,
     }
+}
+
+/// Softmax over the last dimension: on the Flex training backend one operation with a
+/// closed-form backward, elsewhere Burn's.
+pub fn softmax_last<B: Backend, const D: usize>(x: Tensor<B, D>) -> Tensor<B, D> {
+    #[cfg(feature = "flex")]
+    let x = match flex::as_train(x) {
+        Ok(x) => return flex::from_train(flex::softmax_last(x)),
+        Err(x) => x,
+    };
+    softmax(x, D - 1)
 }
 
 /// Integer tensor data as `i64`s on the host.
