@@ -14,6 +14,8 @@ case per line so that diffs stay readable):
   seqeval.json         entity-level micro P/R/F1, classification_report as a dict and as
                        text (digits=4 and 2), get_entities per sentence  (seqeval, default mode)
   squad.json           exact / F1 per question and aggregated (official SQuAD v2.0 logic)
+  generation.json      13a and rouge-score tokens, corpus BLEU with its statistics, ROUGE-1/2/L
+                       per pair and averaged             (sacrebleu, rouge-score; defaults)
 
 Conventions in the files:
   * `null` where a number is expected means NaN (JSON has no NaN),

@@ -7,5 +7,6 @@ whose docstring describes the files and their conventions).
   regression.py         regression.json (scipy.stats, math.exp)
   sequence_labeling.py  seqeval.json (seqeval)
   squad.py              squad.json (official SQuAD v2.0 logic, vendored)
+  generation.py         generation.json (sacrebleu corpus BLEU, rouge-score ROUGE-1/2/L)
   cli.py                command line and the list of files
 """

@@ -5,6 +5,7 @@ import os
 
 from .classification import classification_cases
 from .common import write
+from .generation import generation_cases
 from .ranking import ranking_cases
 from .regression import regression_cases
 from .sequence_labeling import seqeval_cases
@@ -22,3 +23,5 @@ def main(description):
     write(args.out, "seqeval.json", seqeval_cases())
     squad, squad_versions = squad_cases()
     write(args.out, "squad.json", squad, squad_versions)
+    generation, generation_versions = generation_cases()
+    write(args.out, "generation.json", generation, generation_versions)

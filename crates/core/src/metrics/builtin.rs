@@ -10,6 +10,8 @@
 //! | [`Pearson`], [`Spearman`] | `pearson`, `spearman` | regression values |
 //! | [`EntityPrecision`], [`EntityRecall`], [`EntityF1`] | `precision`, `recall`, `f1_score` | tag sequences (seqeval, micro average) |
 //! | [`ExactMatch`], [`AnswerF1`] | `exact`, `f1` | answers (official SQuAD, one gold answer each) |
+//! | [`Bleu`] | `bleu` | target and generated texts (sacrebleu corpus BLEU, one reference each) |
+//! | [`Rouge1`], [`Rouge2`], [`RougeL`] | `rouge1`, `rouge2`, `rougeL` | target and generated texts (rouge-score mean F-measure) |
 
 use super::{Average, Metric, MetricError};
 
@@ -154,6 +156,51 @@ impl Metric<String, String> for AnswerF1 {
     }
 }
 
+/// sacrebleu's corpus BLEU (0–100) of generated texts against one target each.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Bleu;
+
+impl Metric<String, String> for Bleu {
+    fn name(&self) -> &str {
+        "bleu"
+    }
+
+    fn compute(&self, labels: &[String], preds: &[String]) -> f64 {
+        or_nan(super::bleu(preds, labels))
+    }
+}
+
+macro_rules! rouge_metric {
+    ($(#[$doc:meta])* $name:ident, $key:literal, $field:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, Default)]
+        pub struct $name;
+
+        impl Metric<String, String> for $name {
+            fn name(&self) -> &str {
+                $key
+            }
+
+            fn compute(&self, labels: &[String], preds: &[String]) -> f64 {
+                or_nan(super::rouge(labels, preds).map(|r| r.$field.fmeasure))
+            }
+        }
+    };
+}
+
+rouge_metric!(
+    /// rouge-score's ROUGE-1 F-measure (0–1), the mean over target/generated pairs.
+    Rouge1, "rouge1", rouge1
+);
+rouge_metric!(
+    /// rouge-score's ROUGE-2 F-measure (0–1), the mean over target/generated pairs.
+    Rouge2, "rouge2", rouge2
+);
+rouge_metric!(
+    /// rouge-score's ROUGE-L F-measure (0–1), the mean over target/generated pairs.
+    RougeL, "rougeL", rouge_l
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,5 +229,20 @@ mod tests {
         let preds = ["paris".to_string(), "a dog".to_string()];
         assert_eq!(ExactMatch.compute(&answers, &preds), 50.0);
         assert_eq!(AnswerF1.compute(&answers, &preds), 50.0);
+    }
+
+    #[test]
+    fn generation_metrics_match_their_functions() {
+        let targets = ["the cat sat on the mat".to_string()];
+        let generated = ["the cat on the mat".to_string()];
+        assert_eq!(
+            Bleu.compute(&targets, &generated),
+            crate::metrics::bleu(&generated, &targets).unwrap()
+        );
+        let rouge = crate::metrics::rouge(&targets, &generated).unwrap();
+        assert_eq!(Rouge1.compute(&targets, &generated), rouge.rouge1.fmeasure);
+        assert_eq!(Rouge2.compute(&targets, &generated), rouge.rouge2.fmeasure);
+        assert_eq!(RougeL.compute(&targets, &generated), rouge.rouge_l.fmeasure);
+        assert!(Bleu.compute(&targets, &[]).is_nan());
     }
 }

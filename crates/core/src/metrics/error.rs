@@ -48,10 +48,10 @@ pub enum MetricError {
         /// The first offending value.
         found: usize,
     },
-    /// A score or value is NaN or infinite.
     /// A value that is not of the kind the metric takes (a fractional class id, say).
     #[error("invalid input: {0}")]
     InvalidInput(String),
+    /// A score or value is NaN or infinite.
     #[error("{metric}: input contains a non-finite value ({value}) at index {index}")]
     NonFinite {
         /// The metric that was asked for.

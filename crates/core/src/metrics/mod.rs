@@ -1,7 +1,7 @@
 //! Evaluation metrics, matching what Python Simple Transformers reports.
 //!
 //! Simple Transformers takes its metrics from scikit-learn, scipy, seqeval
-//! and the official SQuAD script; users compare numbers across the two
+//! and the official SQuAD script (and generation metrics here from sacrebleu and rouge-score); users compare numbers across the two
 //! implementations and pick early-stopping metrics by name, so every metric
 //! here reproduces its Python reference, edge cases included (checked
 //! against committed fixtures in `fixtures/metrics/`).
@@ -15,6 +15,8 @@
 //! | `LRAP` (multi-label)                       | [`lrap`] |
 //! | `precision`, `recall`, `f1_score` (NER)    | [`seqeval_scores`], [`seqeval_report`] |
 //! | `perplexity` (language modelling)          | [`perplexity`] |
+//! | `bleu` (seq2seq; sacrebleu corpus BLEU)    | [`bleu`], [`corpus_bleu`] |
+//! | `rouge1`, `rouge2`, `rougeL` (seq2seq; rouge-score F-measure) | [`rouge`] |
 //! | user `name=fn(labels, preds)` kwargs       | [`FnMetric`] in [`Metrics`] |
 //!
 //! Built-ins and user closures implement one trait, [`Metric`]; [`builtin`] has the built-ins
@@ -29,15 +31,18 @@
 //! denominator in precision/recall/F1 and for an undefined MCC, NaN for the
 //! correlation of a constant input).
 
+mod bleu;
 pub mod builtin;
 mod classification;
 mod custom;
 mod error;
 mod ranking;
 mod regression;
+mod rouge;
 mod seqeval;
 mod squad;
 
+pub use bleu::{BLEU_MAX_ORDER, BleuScore, bleu, corpus_bleu, tokenize_13a};
 pub use classification::{
     Average, BinaryConfusion, PrecisionRecallF1, accuracy, confusion_binary, f1_score, mcc,
     precision, precision_recall_f1, recall,
@@ -46,6 +51,7 @@ pub use custom::{FnMetric, Metric, MetricFn, Metrics};
 pub use error::MetricError;
 pub use ranking::{average_precision, lrap, roc_auc};
 pub use regression::{pearson, spearman};
+pub use rouge::{RougeScore, RougeScores, rouge, rouge_pair, rouge_tokens};
 pub use seqeval::{Entity, ReportRow, SeqevalReport, get_entities, seqeval_report, seqeval_scores};
 pub use squad::{SquadScores, normalize_answer, squad_exact_match, squad_f1, squad_scores};
 
