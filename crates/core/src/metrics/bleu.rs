@@ -133,20 +133,21 @@ impl Statistics {
         let mut precisions = [0.0; BLEU_MAX_ORDER];
         let mut smooth = 1.0;
         // No match of any order scores 0 with all precisions 0 (sacrebleu's early stop).
-        let orders = if self.counts.iter().all(|&c| c == 0) {
-            0
-        } else {
-            BLEU_MAX_ORDER
-        };
-        for order in 0..orders {
-            if self.totals[order] == 0 {
+        let matched = self.counts.iter().any(|&c| c > 0);
+        let orders = if !matched { 0 } else { BLEU_MAX_ORDER };
+        let orders = precisions
+            .iter_mut()
+            .zip(self.counts.iter().zip(&self.totals))
+            .take(orders);
+        for (precision, (&count, &total)) in orders {
+            if total == 0 {
                 break;
             }
-            precisions[order] = if self.counts[order] == 0 {
+            *precision = if count == 0 {
                 smooth *= 2.0;
-                100.0 / (smooth * self.totals[order] as f64)
+                100.0 / (smooth * total as f64)
             } else {
-                100.0 * self.counts[order] as f64 / self.totals[order] as f64
+                100.0 * count as f64 / total as f64
             };
         }
         let brevity_penalty = if self.sys_len >= self.ref_len {
@@ -160,7 +161,7 @@ impl Statistics {
             .iter()
             .map(|&p| if p == 0.0 { LOG_OF_ZERO } else { p.ln() })
             .sum();
-        let score = if orders == 0 {
+        let score = if !matched {
             0.0
         } else {
             brevity_penalty * (log_sum / BLEU_MAX_ORDER as f64).exp()
