@@ -110,26 +110,13 @@ fn row_with_gradient(row: &[f32], target: usize, grad: &mut [f32], scale: f32) -
 mod tests {
     use super::*;
 
-    /// Logits in [-8, 8) from a fixed linear congruential sequence.
-    fn logits(n: usize) -> Vec<f32> {
-        let mut state = 12345u64;
-        (0..n)
-            .map(|_| {
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ((state >> 40) as f32 / (1u64 << 24) as f32) * 16.0 - 8.0
-            })
-            .collect()
-    }
-
     /// Against the definition in f64, on rows of several widths (a tail after the lanes,
     /// fewer classes than lanes), with ignored rows.
     #[test]
     fn loss_and_gradient_match_the_definition() {
         for classes in [3, 8, 37, 1000] {
             let rows = 23;
-            let x = logits(rows * classes);
+            let x = crate::test_values(rows * classes, 12345, 8.0);
             let targets: Vec<Option<usize>> = (0..rows)
                 .map(|r| (r % 4 != 1).then_some((r * 7) % classes))
                 .collect();

@@ -27,3 +27,18 @@ pub use softmax::{softmax_rows, softmax_rows_backward};
 /// Elements per parallel task: large enough that rayon's overhead is negligible, small
 /// enough that both cores get work on a layer's activations.
 pub(crate) const CHUNK: usize = 16 * 1024;
+
+/// Deterministic test inputs: `n` values uniform in `[-half_range, half_range)` from a linear
+/// congruential sequence started at `seed`.
+#[cfg(test)]
+pub(crate) fn test_values(n: usize, seed: u64, half_range: f32) -> Vec<f32> {
+    let mut state = seed;
+    (0..n)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 * half_range - half_range
+        })
+        .collect()
+}

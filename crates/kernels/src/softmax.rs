@@ -64,29 +64,17 @@ fn check(a: usize, b: usize, cols: usize) {
 mod tests {
     use super::*;
 
-    fn values(n: usize, seed: u64) -> Vec<f32> {
-        let mut state = seed;
-        (0..n)
-            .map(|_| {
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ((state >> 40) as f32 / (1u64 << 24) as f32) * 12.0 - 6.0
-            })
-            .collect()
-    }
-
     /// Against the definition and the Jacobian-vector product in f64, with masked entries
     /// (the most negative float, as attention masks) and rows of several widths.
     #[test]
     fn forward_and_backward_match_the_definition() {
         for cols in [1, 5, 8, 130] {
             let rows = 9;
-            let mut x = values(rows * cols, 7);
+            let mut x = crate::test_values(rows * cols, 7, 6.0);
             if cols > 1 {
                 x[cols - 1] = f32::MIN;
             }
-            let upstream = values(rows * cols, 11);
+            let upstream = crate::test_values(rows * cols, 11, 6.0);
             let mut y = vec![0f32; x.len()];
             softmax_rows(&x, &mut y, cols);
             let mut dx = upstream.clone();

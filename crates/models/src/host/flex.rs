@@ -94,6 +94,33 @@ fn join<const D: usize>(
     Tensor::from_primitive(TensorPrimitive::Float(t))
 }
 
+/// Records `op` on `x`'s graph node: under tracking `tracked` returns the state its backward
+/// needs with the output, otherwise `untracked` returns the output alone.
+fn record<const D: usize, const E: usize, Op>(
+    op: Op,
+    x: Tensor<Train, D>,
+    tracked: impl FnOnce(FlexTensor) -> (FlexTensor, FlexTensor),
+    untracked: impl FnOnce(FlexTensor) -> FlexTensor,
+) -> Tensor<Train, E>
+where
+    Op: Backward<Host, 1, State = FlexTensor>,
+{
+    let x = split(x);
+    join(
+        match op
+            .prepare::<NoCheckpointing>([x.node.clone()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => {
+                let (state, out) = tracked(x.primitive);
+                prep.finish(state, out)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(untracked(x.primitive)),
+        },
+    )
+}
+
 /// Softmax over the last dimension; backward from the saved probabilities.
 pub fn softmax_last<const D: usize>(x: Tensor<Train, D>) -> Tensor<Train, D> {
     #[derive(Debug)]
@@ -110,26 +137,17 @@ pub fn softmax_last<const D: usize>(x: Tensor<Train, D>) -> Tensor<Train, D> {
             });
         }
     }
-    let x = split(x);
     let forward = |input: FlexTensor| {
         let input = contiguous(input);
         let mut out = vec![0f32; input.layout().num_elements()];
         st_kernels::softmax_rows(values(&input), &mut out, cols(&input));
         host_tensor(out, input.layout().shape().clone())
     };
-    join(
-        match Softmax
-            .prepare::<NoCheckpointing>([x.node.clone()])
-            .compute_bound()
-            .stateful()
-        {
-            OpsKind::Tracked(prep) => {
-                let probs = forward(x.primitive);
-                prep.finish(probs.clone(), probs)
-            }
-            OpsKind::UnTracked(prep) => prep.finish(forward(x.primitive)),
-        },
-    )
+    let tracked = |input| {
+        let probs = forward(input);
+        (probs.clone(), probs)
+    };
+    record(Softmax, x, tracked, forward)
 }
 
 fn cols(t: &FlexTensor) -> usize {
@@ -151,26 +169,19 @@ pub fn gelu<const D: usize>(kind: Gelu, x: Tensor<Train, D>) -> Tensor<Train, D>
             });
         }
     }
-    let x = split(x);
-    let input = contiguous(x.primitive.clone());
-    let shape = input.layout().shape().clone();
-    join(
-        match GeluOp
-            .prepare::<NoCheckpointing>([x.node.clone()])
-            .compute_bound()
-            .stateful()
-        {
-            OpsKind::Tracked(prep) => {
-                let (out, slopes) = kind.with_slope(values(&input));
-                prep.finish(host_tensor(slopes, shape.clone()), host_tensor(out, shape))
-            }
-            OpsKind::UnTracked(prep) => {
-                let mut out = values(&input).to_vec();
-                kind.apply(&mut out);
-                prep.finish(host_tensor(out, shape))
-            }
-        },
-    )
+    let tracked = |input: FlexTensor| {
+        let input = contiguous(input);
+        let shape = input.layout().shape().clone();
+        let (out, slopes) = kind.with_slope(values(&input));
+        (host_tensor(slopes, shape.clone()), host_tensor(out, shape))
+    };
+    let untracked = |input: FlexTensor| {
+        let input = contiguous(input);
+        let mut out = values(&input).to_vec();
+        kind.apply(&mut out);
+        host_tensor(out, input.layout().shape().clone())
+    };
+    record(GeluOp, x, tracked, untracked)
 }
 
 /// Mean softmax cross-entropy of the rows of `logits` against `targets`, a one-element
@@ -195,25 +206,19 @@ pub fn cross_entropy<const D: usize>(
             });
         }
     }
-    let x = split(logits);
-    let input = contiguous(x.primitive.clone());
-    let shape = input.layout().shape().clone();
-    let loss_of = |with_gradient| {
-        st_kernels::softmax_cross_entropy(values(&input), cols(&input), targets, with_gradient)
+    let loss_of = |input: &FlexTensor, with_gradient| {
+        st_kernels::softmax_cross_entropy(values(input), cols(input), targets, with_gradient)
     };
     let scalar = |loss: f32| host_tensor(vec![loss], Shape::new([1]));
-    join(
-        match CrossEntropy
-            .prepare::<NoCheckpointing>([x.node.clone()])
-            .compute_bound()
-            .stateful()
-        {
-            OpsKind::Tracked(prep) => {
-                let result = loss_of(true);
-                let gradient = result.gradient.expect("asked for");
-                prep.finish(host_tensor(gradient, shape), scalar(result.loss))
-            }
-            OpsKind::UnTracked(prep) => prep.finish(scalar(loss_of(false).loss)),
-        },
-    )
+    let tracked = |input: FlexTensor| {
+        let input = contiguous(input);
+        let result = loss_of(&input, true);
+        let gradient = result.gradient.expect("asked for");
+        (
+            host_tensor(gradient, input.layout().shape().clone()),
+            scalar(result.loss),
+        )
+    };
+    let untracked = |input: FlexTensor| scalar(loss_of(&contiguous(input), false).loss);
+    record(CrossEntropy, logits, tracked, untracked)
 }
