@@ -296,7 +296,6 @@ impl LoadReport {
     }
 }
 
-/// Whether a parameter is a linear layer's weight (stored transposed by PyTorch).
 /// Whether a parameter is a linear weight stored transposed in PyTorch checkpoints.
 fn is_transposed(map: &dyn NameMap, snapshot: &TensorSnapshot) -> bool {
     is_linear_weight(snapshot) && !map.keeps_layout(&snapshot.full_path())

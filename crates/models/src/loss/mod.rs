@@ -45,7 +45,7 @@ pub fn causal_lm_loss<B: Backend>(
     labels: Tensor<B, 2, Int>,
     ignore_index: i64,
 ) -> Tensor<B, 1> {
-    let [batch, seq, vocab] = logits.dims();
+    let [batch, seq, _] = logits.dims();
     if st_core::backend::is_host_backend::<B>() {
         // One pass over the logits, shifted in place: row (b, t) is scored against label
         // (b, t + 1); each sequence's last row counts for nothing.
@@ -58,9 +58,32 @@ pub fn causal_lm_loss<B: Backend>(
             .collect();
         return crate::host::cross_entropy(logits, &targets);
     }
-    let n = batch * (seq - 1);
-    let logits = logits.slice([0..batch, 0..seq - 1]).reshape([n, vocab]);
-    let labels = labels.slice([0..batch, 1..seq]).reshape([n]);
+    token_cross_entropy(
+        logits.slice([0..batch, 0..seq - 1]),
+        labels.slice([0..batch, 1..seq]),
+        ignore_index,
+    )
+}
+
+/// The mean cross-entropy of each position's logits `[batch, seq, vocab]` against its own
+/// label `[batch, seq]` (no shift: the sequence-to-sequence and masked-LM losses), labels
+/// equal to `ignore_index` not counting.
+pub fn token_cross_entropy<B: Backend>(
+    logits: Tensor<B, 3>,
+    labels: Tensor<B, 2, Int>,
+    ignore_index: i64,
+) -> Tensor<B, 1> {
+    let [batch, seq, vocab] = logits.dims();
+    if st_core::backend::is_host_backend::<B>() {
+        let targets: Vec<Option<usize>> = crate::host::host_ints(labels)
+            .into_iter()
+            .map(|l| (l != ignore_index).then_some(l as usize))
+            .collect();
+        return crate::host::cross_entropy(logits, &targets);
+    }
+    let n = batch * seq;
+    let logits = logits.reshape([n, vocab]);
+    let labels = labels.reshape([n]);
     let counted = labels.clone().not_equal_elem(ignore_index);
     let targets = labels
         .mask_fill(counted.clone().bool_not(), 0)

@@ -1,0 +1,151 @@
+//! T5 against PyTorch on the tiny random fixtures (`scripts/make_t5_fixtures.py`): `t5` (v1.0:
+//! ReLU, head tied to `shared`, scaled decoder output) and `t5-v1_1` (gated GELU, untied head,
+//! a deeper decoder). Encoder states, logits, the loss and its gradients, and the relative
+//! position buckets.
+
+use burn::optim::GradientsParams;
+use serde_json::Value;
+use st_core::backend::{DefaultBackend, TrainBackend};
+use st_core::weights::named_parameters;
+use st_models::seq2seq::t5::position::relative_position_bucket;
+use st_models::{T5Config, T5ForConditionalGeneration, T5Names, load_t5};
+use st_test_support::{
+    RefTensor, fixtures, gradient, int_matrix, ints, max_abs_diff, parameter, reference,
+    relative_error, values,
+};
+
+const FORWARD_TOL: f32 = 1e-4;
+const GRAD_TOL: f64 = 1e-3;
+const FIXTURES: [&str; 2] = ["t5", "t5-v1_1"];
+
+fn load<B: burn::tensor::backend::Backend>(
+    name: &str,
+) -> (T5ForConditionalGeneration<B>, T5Config, Value) {
+    let dir = fixtures().join("models").join(name);
+    let (model, config, report) = load_t5::<B>(&dir, &Default::default()).unwrap();
+    assert!(
+        report.missing.is_empty(),
+        "{name}: missing {:?}",
+        report.missing
+    );
+    assert!(
+        report.unexpected.is_empty(),
+        "{name}: unexpected {:?}",
+        report.unexpected
+    );
+    (model, config, reference(&dir))
+}
+
+#[test]
+fn the_configs_read_as_transformers_reads_them() {
+    let (tied, config, _) = load::<DefaultBackend>("t5");
+    assert!(tied.lm_head.is_none() && config.scale_decoder_outputs && !config.gated);
+    let (untied, config, _) = load::<DefaultBackend>("t5-v1_1");
+    assert!(untied.lm_head.is_some() && !config.scale_decoder_outputs && config.gated);
+    assert_eq!((config.num_layers, config.num_decoder_layers), (2, 3));
+}
+
+#[test]
+fn relative_position_buckets_equal_transformers() {
+    for name in FIXTURES {
+        let (_, config, reference) = load::<DefaultBackend>(name);
+        let buckets = &reference["buckets"];
+        let relative = ints(&buckets["relative_positions"]);
+        for (direction, bidirectional) in [("bidirectional", true), ("causal", false)] {
+            let ours: Vec<i64> = relative
+                .iter()
+                .map(|&r| {
+                    relative_position_bucket(
+                        r,
+                        bidirectional,
+                        config.relative_attention_num_buckets,
+                        config.relative_attention_max_distance,
+                    ) as i64
+                })
+                .collect();
+            assert_eq!(ours, ints(&buckets[direction]), "{name} {direction}");
+        }
+    }
+}
+
+#[test]
+fn encoder_states_and_logits_equal_pytorch() {
+    type B = DefaultBackend;
+    for name in FIXTURES {
+        let (model, _, reference) = load::<B>(name);
+        let device = Default::default();
+        let batch = &reference["batch"];
+        let input_ids = int_matrix::<B>(&batch["input_ids"], &device);
+        let mask = int_matrix::<B>(&batch["attention_mask"], &device);
+        let labels = int_matrix::<B>(&batch["labels"], &device);
+        let shifted = values(model.shift_right(labels.clone()).float());
+        let expected: Vec<f32> = ints(&batch["decoder_input_ids"])
+            .iter()
+            .map(|&i| i as f32)
+            .collect();
+        assert_eq!(shifted, expected, "{name}: decoder inputs");
+
+        let encoded = model.encode(input_ids.clone(), mask.clone());
+        let diff = max_abs_diff(
+            &values(encoded),
+            &RefTensor::from_json(&reference["encoder_hidden"]).data,
+        );
+        eprintln!("{name}: encoder states max abs diff {diff:.2e}");
+        assert!(diff <= FORWARD_TOL, "{name}: encoder states {diff}");
+
+        let (logits, loss) = model.forward_with_labels(input_ids, mask, labels);
+        let diff = max_abs_diff(
+            &values(logits),
+            &RefTensor::from_json(&reference["logits"]).data,
+        );
+        eprintln!("{name}: logits max abs diff {diff:.2e}");
+        assert!(diff <= FORWARD_TOL, "{name}: logits {diff}");
+        let (loss, expected) = (values(loss)[0], reference["loss"].as_f64().unwrap() as f32);
+        assert!(
+            (loss - expected).abs() <= 1e-4,
+            "{name}: loss {loss} vs {expected}"
+        );
+    }
+}
+
+#[test]
+fn loss_gradients_equal_pytorch() {
+    type B = TrainBackend;
+    for name in FIXTURES {
+        let (model, _, reference) = load::<B>(name);
+        let device = Default::default();
+        let batch = &reference["batch"];
+        let (_, loss) = model.forward_with_labels(
+            int_matrix::<B>(&batch["input_ids"], &device),
+            int_matrix::<B>(&batch["attention_mask"], &device),
+            int_matrix::<B>(&batch["labels"], &device),
+        );
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        let names = named_parameters(&model, &T5Names, false);
+        for (hf_name, expected) in reference["grads"].as_object().unwrap() {
+            let grad = gradient::<DefaultBackend>(&grads, parameter(&names, hf_name));
+            let error = relative_error(&grad, &RefTensor::from_json(expected).data);
+            eprintln!("{name}: gradient of {hf_name}: relative error {error:.2e}");
+            assert!(error <= GRAD_TOL, "{name}: gradient of {hf_name}: {error}");
+        }
+        // Embedding-sized gradients: the rows the batch uses, and the whole table's |sum|.
+        for (hf_name, table) in reference["table_grads"].as_object().unwrap() {
+            let grad = gradient::<DefaultBackend>(&grads, parameter(&names, hf_name));
+            let expected = RefTensor::from_json(&table["rows"]);
+            let width = expected.shape[1];
+            let rows: Vec<f32> = ints(&table["ids"])
+                .iter()
+                .flat_map(|&i| grad[i as usize * width..(i as usize + 1) * width].to_vec())
+                .collect();
+            let error = relative_error(&rows, &expected.data);
+            eprintln!("{name}: gradient rows of {hf_name}: relative error {error:.2e}");
+            assert!(error <= GRAD_TOL, "{name}: {hf_name} rows: {error}");
+            let abs_sum: f64 = grad.iter().map(|g| g.abs() as f64).sum();
+            let expected_sum = table["abs_sum"].as_f64().unwrap();
+            assert!(
+                (abs_sum - expected_sum).abs() <= GRAD_TOL * expected_sum,
+                "{name}: {hf_name} |sum| {abs_sum} vs {expected_sum}"
+            );
+        }
+    }
+}
