@@ -25,6 +25,12 @@ Writes (transformers 5.23.0, torch 2.15.0; pins in scripts/requirements-fixtures
                      the batch uses, and the sum of the whole gradient's absolute values
       buckets        _relative_position_bucket over relative positions −200..200, both
                      directions, with this config's buckets and max distance
+      generate       `model.generate` on the batch's inputs: greedy (with the smallest gap
+                     between the best and second-best score of any step, `min_margin`), and
+                     beam search returning two sequences with their scores; `sequences` as
+                     transformers returns them (decoder start token first, padded after the end).
+                     For t5-v1_1 without generate's cache: transformers 5.23 sizes it by
+                     num_layers and fails (IndexError) on the third decoder layer.
 
 Each model is saved with save_pretrained, then reloaded from its directory, and every reference
 value comes from the reloaded model: what is recorded is what transformers loads from the files.
@@ -180,6 +186,44 @@ def reference(model):
     }
 
 
+GENERATE_CASES = [
+    ("greedy", dict(do_sample=False, max_new_tokens=10)),
+    ("beam", dict(do_sample=False, num_beams=3, num_return_sequences=2, max_new_tokens=8, length_penalty=1.0)),
+]
+
+
+def generate_cases(model):
+    input_ids = torch.tensor(INPUT_IDS)
+    attention_mask = (input_ids != 0).long()
+    attention_mask[:, 0] = 1
+    cases = []
+    for name, kwargs in GENERATE_CASES:
+        kwargs = dict(kwargs, eos_token_id=1, pad_token_id=0)
+        # transformers 5.23 sizes generate's cache by num_layers, so a deeper decoder fails
+        # with IndexError at its first extra layer; without the cache the outputs are the same.
+        use_cache = model.config.num_decoder_layers == model.config.num_layers
+        with torch.no_grad():
+            out = model.generate(
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                return_dict_in_generate=True,
+                output_scores=True,
+                use_cache=use_cache,
+                **kwargs,
+            )
+        case = {"name": name, "kwargs": kwargs, "sequences": out.sequences.tolist()}
+        if kwargs.get("num_beams", 1) == 1:
+            gaps = [
+                float((top[:, 0] - top[:, 1]).min())
+                for top in (scores.topk(2, dim=-1).values for scores in out.scores)
+            ]
+            case["min_margin"] = min(gaps)
+        else:
+            case["sequences_scores"] = [float(v) for v in out.sequences_scores]
+        cases.append(case)
+    return cases
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="fixtures")
@@ -188,7 +232,7 @@ def main():
     for name, config_kwargs in VARIANTS.items():
         model, directory = build(name, config_kwargs, args.out)
         with open(os.path.join(directory, "reference.json"), "w") as f:
-            json.dump(reference(model), f)
+            json.dump(dict(reference(model), generate=generate_cases(model)), f)
             f.write("\n")
         print(f"{directory}: written")
 

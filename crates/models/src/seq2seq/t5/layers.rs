@@ -11,6 +11,7 @@ use super::T5Config;
 use super::position::bucket_grid;
 use crate::Dropout;
 use crate::config::Activation;
+use crate::decoder::KvCache;
 use crate::layers::{activate, linear_tokens};
 
 fn linear<B: Backend>(d_in: usize, d_out: usize, device: &B::Device) -> Linear<B> {
@@ -61,13 +62,23 @@ impl<B: Backend> T5Attention<B> {
             .swap_dims(1, 2)
     }
 
-    /// `x` `[rows, n, d]` attends over `memory` (itself for self-attention) with `bias`
+    /// The keys and values `[rows, heads, keys, d_kv]` of `memory`.
+    pub(crate) fn keys_values(&self, memory: Tensor<B, 3>) -> (Tensor<B, 4>, Tensor<B, 4>) {
+        let k = self.heads(linear_tokens(&self.k, memory.clone()));
+        (k, self.heads(linear_tokens(&self.v, memory)))
+    }
+
+    /// `x` `[rows, n, d]` attends over keys `k` and values `v` with `bias`
     /// `[rows, heads, n, keys]`: position bias plus the additive mask.
-    fn forward(&self, x: Tensor<B, 3>, memory: Tensor<B, 3>, bias: Tensor<B, 4>) -> Tensor<B, 3> {
+    fn attend(
+        &self,
+        x: Tensor<B, 3>,
+        k: Tensor<B, 4>,
+        v: Tensor<B, 4>,
+        bias: Tensor<B, 4>,
+    ) -> Tensor<B, 3> {
         let [rows, n, _] = x.dims();
         let q = self.heads(linear_tokens(&self.q, x));
-        let k = self.heads(linear_tokens(&self.k, memory.clone()));
-        let v = self.heads(linear_tokens(&self.v, memory));
         let scores = q.matmul(k.swap_dims(2, 3)) + bias;
         let probs = crate::host::softmax_last(scores);
         let context =
@@ -78,11 +89,13 @@ impl<B: Backend> T5Attention<B> {
         linear_tokens(&self.o, context)
     }
 
-    /// This layer's position bias `[1, heads, queries, keys]` (it must hold one).
-    fn position_bias(
+    /// This layer's position bias `[1, heads, queries, keys]` for queries at
+    /// `past..past + queries` (it must hold one).
+    pub(crate) fn position_bias(
         &self,
         queries: usize,
         keys: usize,
+        past: usize,
         bidirectional: bool,
         max_distance: usize,
     ) -> Tensor<B, 4> {
@@ -95,7 +108,7 @@ impl<B: Backend> T5Attention<B> {
         let grid = bucket_grid::<B>(
             queries,
             keys,
-            0,
+            past,
             bidirectional,
             buckets,
             max_distance,
@@ -135,10 +148,41 @@ impl<B: Backend> T5AttentionLayer<B> {
         bias: Tensor<B, 4>,
     ) -> Tensor<B, 3> {
         let normed = self.layer_norm.forward(x.clone());
-        let memory = memory.unwrap_or_else(|| normed.clone());
+        let (k, v) = self
+            .attention
+            .keys_values(memory.unwrap_or_else(|| normed.clone()));
         x + self
             .dropout
-            .forward(self.attention.forward(normed, memory, bias))
+            .forward(self.attention.attend(normed, k, v, bias))
+    }
+
+    /// Self-attention of new positions over `cache`'s layer `layer`, which they join.
+    pub(crate) fn forward_cached(
+        &self,
+        x: Tensor<B, 3>,
+        cache: &mut KvCache<B>,
+        layer: usize,
+        bias: Tensor<B, 4>,
+    ) -> Tensor<B, 3> {
+        let normed = self.layer_norm.forward(x.clone());
+        let (k, v) = self.attention.keys_values(normed.clone());
+        let (k, v) = cache.extend(layer, k, v);
+        x + self
+            .dropout
+            .forward(self.attention.attend(normed, k, v, bias))
+    }
+
+    /// Attention over keys and values computed once (cross-attention while decoding).
+    pub(crate) fn forward_over(
+        &self,
+        x: Tensor<B, 3>,
+        (k, v): (Tensor<B, 4>, Tensor<B, 4>),
+        bias: Tensor<B, 4>,
+    ) -> Tensor<B, 3> {
+        let normed = self.layer_norm.forward(x.clone());
+        x + self
+            .dropout
+            .forward(self.attention.attend(normed, k, v, bias))
     }
 }
 
@@ -185,7 +229,7 @@ impl<B: Backend> T5FeedForward<B> {
         }
     }
 
-    fn forward(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
+    pub(crate) fn forward(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
         let dense = &self.dense;
         let normed = self.layer_norm.forward(x.clone());
         let hidden = match (&dense.wi, &dense.wi_0, &dense.wi_1) {
@@ -264,14 +308,14 @@ impl<B: Backend> T5Stack<B> {
         let bias = first
             .self_attention
             .attention
-            .position_bias(n, n, !self.is_decoder, self.max_distance)
+            .position_bias(n, n, 0, !self.is_decoder, self.max_distance)
             .expand(shape);
         let mut allowed = attention_mask
             .equal_elem(1)
             .reshape([rows, 1, 1, n])
             .expand(shape);
         if self.is_decoder {
-            allowed = allowed.bool_and(causal(n, &embedded.device()).expand(shape));
+            allowed = allowed.bool_and(causal(n, n, &embedded.device()).expand(shape));
         }
         let self_bias = bias.mask_fill(allowed.bool_not(), f32::MIN);
         let cross = encoder.map(|(states, mask)| {
@@ -294,8 +338,28 @@ impl<B: Backend> T5Stack<B> {
     }
 }
 
-/// `[1, 1, n, n]`: query `q` may see keys `0..=q`.
-fn causal<B: Backend>(n: usize, device: &B::Device) -> Tensor<B, 4, Bool> {
-    let allowed: Vec<bool> = (0..n).flat_map(|q| (0..n).map(move |k| k <= q)).collect();
-    Tensor::<B, 2, Bool>::from_data(TensorData::new(allowed, [n, n]), device).reshape([1, 1, n, n])
+/// The additive mask `[rows, heads, 1, keys]` that hides the keys where `attention_mask`
+/// `[rows, keys]` is not 1 (padding) from every query.
+pub(crate) fn padding_bias<B: Backend>(
+    attention_mask: Tensor<B, 2, Int>,
+    heads: usize,
+) -> Tensor<B, 4> {
+    let [rows, keys] = attention_mask.dims();
+    let device = attention_mask.device();
+    let shape = [rows, heads, 1, keys];
+    let hidden = attention_mask
+        .not_equal_elem(1)
+        .reshape([rows, 1, 1, keys])
+        .expand(shape);
+    Tensor::<B, 4>::zeros(shape, &device).mask_fill(hidden, f32::MIN)
+}
+
+/// `[1, 1, n, total]`: the query at position `total − n + q` may see keys up to its own.
+pub(crate) fn causal<B: Backend>(n: usize, total: usize, device: &B::Device) -> Tensor<B, 4, Bool> {
+    let past = total - n;
+    let allowed: Vec<bool> = (0..n)
+        .flat_map(|q| (0..total).map(move |k| k <= past + q))
+        .collect();
+    Tensor::<B, 2, Bool>::from_data(TensorData::new(allowed, [n, total]), device)
+        .reshape([1, 1, n, total])
 }

@@ -79,16 +79,22 @@ impl<B: Backend> T5ForConditionalGeneration<B> {
             Some((encoded, attention_mask)),
         );
         let [_, _, d] = hidden.dims();
-        let mut hidden = hidden.reshape([rows * m, d]);
-        if self.output_scale != 1.0 {
-            hidden = hidden.mul_scalar(self.output_scale);
-        }
-        let logits = match &self.lm_head {
-            Some(head) => head.forward(hidden),
-            None => hidden.matmul(self.shared.weight.val().transpose()),
-        };
+        let logits = self.logits(hidden.reshape([rows * m, d]));
         let [_, vocab] = logits.dims();
         logits.reshape([rows, m, vocab])
+    }
+
+    /// The LM head over decoder outputs `[rows, d]`: scaled first where the config says so.
+    pub(crate) fn logits(&self, hidden: Tensor<B, 2>) -> Tensor<B, 2> {
+        let hidden = if self.output_scale != 1.0 {
+            hidden.mul_scalar(self.output_scale)
+        } else {
+            hidden
+        };
+        match &self.lm_head {
+            Some(head) => head.forward(hidden),
+            None => hidden.matmul(self.shared.weight.val().transpose()),
+        }
     }
 
     /// `labels` shifted one position right behind the decoder start token, −100 (ignored
