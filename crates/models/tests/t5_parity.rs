@@ -9,7 +9,7 @@ use st_core::backend::{DefaultBackend, TrainBackend};
 use st_core::weights::named_parameters;
 use st_models::generate::{GenerationConfig, generate};
 use st_models::seq2seq::t5::position::relative_position_bucket;
-use st_models::{T5Config, T5ForConditionalGeneration, T5Names, load_t5};
+use st_models::{T5Config, T5ForConditionalGeneration, T5Names, load_t5, save_t5};
 use st_test_support::{
     RefTensor, fixtures, gradient, int_matrix, ints, max_abs_diff, parameter, reference,
     relative_error, values,
@@ -198,5 +198,40 @@ fn greedy_and_beam_search_equal_transformers_generate() {
             }
             eprintln!("{label}: {} sequences equal", expected.len());
         }
+    }
+}
+
+#[test]
+fn a_saved_copy_reloads_with_the_same_logits_and_head() {
+    type B = DefaultBackend;
+    for name in FIXTURES {
+        let (model, config, reference) = load::<B>(name);
+        let tmp = tempfile::tempdir().unwrap();
+        let hf_config = st_models::read_config(&fixtures().join("models").join(name)).unwrap();
+        save_t5(&model, &hf_config, tmp.path()).unwrap();
+        let (reloaded, config_again, report) =
+            load_t5::<B>(tmp.path(), &Default::default()).unwrap();
+        assert!(
+            report.missing.is_empty() && report.unexpected.is_empty(),
+            "{name}"
+        );
+        assert_eq!(config_again, config, "{name}: config");
+        assert_eq!(
+            reloaded.lm_head.is_some(),
+            model.lm_head.is_some(),
+            "{name}: head"
+        );
+        let device = Default::default();
+        let batch = &reference["batch"];
+        let (logits, _) = reloaded.forward_with_labels(
+            int_matrix::<B>(&batch["input_ids"], &device),
+            int_matrix::<B>(&batch["attention_mask"], &device),
+            int_matrix::<B>(&batch["labels"], &device),
+        );
+        let diff = max_abs_diff(
+            &values(logits),
+            &RefTensor::from_json(&reference["logits"]).data,
+        );
+        assert!(diff <= FORWARD_TOL, "{name}: reloaded logits {diff}");
     }
 }

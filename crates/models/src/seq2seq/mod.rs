@@ -7,4 +7,4 @@
 
 pub mod t5;
 
-pub use t5::{T5Config, T5ForConditionalGeneration, T5Names, load_t5};
+pub use t5::{T5Config, T5ForConditionalGeneration, T5Names, T5State, load_t5, save_t5};

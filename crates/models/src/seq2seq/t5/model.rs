@@ -7,8 +7,9 @@ use burn::module::Module;
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor};
+use serde_json::Value;
 use st_core::hub::CONFIG_FILE;
-use st_core::weights::{Checkpoint, LoadReport, load_into};
+use st_core::weights::{Checkpoint, LoadReport, SAFETENSORS_FILE, load_into, save_safetensors};
 
 use super::{T5Config, T5Names, T5Stack};
 use crate::ModelError;
@@ -125,8 +126,8 @@ impl<B: Backend> T5ForConditionalGeneration<B> {
     }
 }
 
-/// A `T5ForConditionalGeneration` from `dir` (`config.json` and safetensors weights). Every
-/// weight must be there: a missing one is an error naming it.
+/// A `T5ForConditionalGeneration` from `dir` (`config.json` and safetensors weights), with
+/// its `config.json` as read. Every weight must be there: a missing one is an error naming it.
 pub fn load_t5<B: Backend>(
     dir: &Path,
     device: &B::Device,
@@ -151,4 +152,39 @@ fn has_untied_head(checkpoint: &Checkpoint) -> Result<bool, ModelError> {
     };
     let shared = checkpoint.tensor_f32("shared.weight")?;
     Ok(shared.is_none_or(|shared| shared.values != head.values))
+}
+
+/// Write `model` into `dir` as `transformers` saves a `T5ForConditionalGeneration`:
+/// `model.safetensors` (`shared.weight`, both stacks, `lm_head.weight` only when untied) and
+/// `hf_config` (the `config.json` it was loaded with) with the head and scaling stated both
+/// ways: `tie_word_embeddings` for `transformers` < 5, `scale_decoder_outputs` for 5.
+pub fn save_t5<B: Backend>(
+    model: &T5ForConditionalGeneration<B>,
+    hf_config: &Value,
+    dir: &Path,
+) -> Result<(), ModelError> {
+    let io = |path: &Path, e: std::io::Error| ModelError::from(st_core::Error::io(path, e));
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    save_safetensors(model, &T5Names, false, &dir.join(SAFETENSORS_FILE))?;
+    let mut config = hf_config.as_object().cloned().unwrap_or_default();
+    config.insert(
+        "architectures".into(),
+        Value::from(vec!["T5ForConditionalGeneration"]),
+    );
+    config.insert("model_type".into(), Value::from("t5"));
+    config.insert(
+        "vocab_size".into(),
+        Value::from(model.shared.weight.dims()[0]),
+    );
+    config.insert(
+        "tie_word_embeddings".into(),
+        Value::from(model.lm_head.is_none()),
+    );
+    config.insert(
+        "scale_decoder_outputs".into(),
+        Value::from(model.output_scale != 1.0),
+    );
+    let path = dir.join(CONFIG_FILE);
+    let text = serde_json::to_string_pretty(&Value::Object(config)).unwrap_or_default();
+    std::fs::write(&path, text + "\n").map_err(|e| io(&path, e))
 }
