@@ -224,6 +224,39 @@ def generate_cases(model):
     return cases
 
 
+README_SECTION = """## models/t5/ and models/t5-v1_1/
+
+Made by `scripts/make_t5_fixtures.py` (its docstring lists every field). Tiny random
+`T5ForConditionalGeneration`s (d_model 32, 4 heads of 8, d_ff 48, 8 relative buckets, max
+distance 12, vocab 1,100), every parameter N(0, 0.2):
+
+| fixture | feed-forward | LM head | decoder output scaled | layers (enc/dec) |
+|---|---|---|---|---|
+| t5 | ReLU | tied to `shared` | by d_model^-0.5 | 2 / 2 |
+| t5-v1_1 | gated GELU (gelu_new) | own `lm_head.weight` | no (`tie_word_embeddings: false`) | 2 / 3 |
+
+`reference.json` holds a right-padded batch of two inputs with labels (−100 after the second
+row's end), the encoder's last hidden state, the logits, the loss and gradients, and the
+relative position buckets for −200..200, all from the model as `from_pretrained` reloads it.
+"""
+
+
+def write_readme_section(out_dir):
+    """Replace (or append) this script's section of <out>/README.md."""
+    path = os.path.join(out_dir, "README.md")
+    text = open(path, encoding="utf-8").read() if os.path.exists(path) else ""
+    heading = README_SECTION.split("\n", 1)[0]
+    if heading in text:
+        start = text.index(heading)
+        following = text.find("\n## ", start + len(heading))
+        rest = text[following + 1:] if following >= 0 else ""
+        text = text[:start] + README_SECTION + ("\n" + rest if rest else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + README_SECTION
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="fixtures")
@@ -235,6 +268,7 @@ def main():
             json.dump(dict(reference(model), generate=generate_cases(model)), f)
             f.write("\n")
         print(f"{directory}: written")
+    write_readme_section(args.out)
 
 
 if __name__ == "__main__":
