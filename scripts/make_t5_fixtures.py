@@ -2,7 +2,15 @@
 """Tiny random T5 models and PyTorch's outputs and gradients, for the Rust T5 parity tests.
 
 Usage:
-    python scripts/make_t5_fixtures.py [--out fixtures]
+    python scripts/make_t5_fixtures.py [--out fixtures] [--spm FILE]
+
+The tokenizer is T5's, converted by transformers from a real SentencePiece model: sentencepiece's
+own test model `botchan_en_unigram_1000.model` (Apache-2.0, a 1,000-piece unigram model trained
+on Natsume Sōseki's *Botchan* in English). `--spm` names a local copy; without it the script
+fetches the sentencepiece 0.2.3 sdist from PyPI into target/ (SHA-256 checked) and reads the
+model from its test/ folder. T5Tokenizer adds the 100 sentinels `<extra_id_N>` (ids 1099 down to
+1000) and `<pad>` (1100); `</s>` is the model's own id 2, `<unk>` 0, so vocab_size is 1,101,
+pad and decoder start 1100, eos 2.
 
 Writes (transformers 5.23.0, torch 2.15.0; pins in scripts/requirements-fixtures.txt):
 
@@ -36,22 +44,39 @@ Each model is saved with save_pretrained, then reloaded from its directory, and 
 value comes from the reloaded model: what is recorded is what transformers loads from the files.
 All parameters are N(0, 0.2) (seeded) so that mistakes show; relative attention uses 8 buckets
 and max distance 12 so the logarithmic buckets are reached by the 9-token batch.
-Nothing is downloaded. CPU, float32, eval mode, eager attention, one thread.
+CPU, float32, eval mode, eager attention, one thread.
 """
 
 import argparse
+import hashlib
+import io
 import json
 import os
+import re
+import tarfile
+import urllib.request
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np  # noqa: E402,F401  (tensor_json's float32 formatting)
 import torch  # noqa: E402
-from transformers import T5Config, T5ForConditionalGeneration  # noqa: E402
+from transformers import T5Config, T5ForConditionalGeneration, T5Tokenizer  # noqa: E402
 
 SEED = 5
 INIT_STD = 0.2
-VOCAB = 1100  # a 1,000-piece SentencePiece model plus T5's 100 sentinel ids
+VOCAB = 1101  # a 1,000-piece SentencePiece model, T5's 100 sentinels and <pad>
+PAD_ID = 1100
+EOS_ID = 2
+
+SDIST = "sentencepiece-0.2.3.tar.gz"
+SPM_MEMBER = "sentencepiece-0.2.3/test/botchan_en_unigram_1000.model"
+
+TEXTS = [
+    "translate English to German: The house is wonderful.",
+    "summarize: I had a good deal of trouble with the headmaster, who was a badger.",
+]
+TARGETS = ["Das Haus ist wunderbar.", "The headmaster was trouble."]
+SENTINEL_TEXT = "The <extra_id_0> walks in <extra_id_1> park."
 
 BASE = dict(
     vocab_size=VOCAB,
@@ -64,9 +89,9 @@ BASE = dict(
     relative_attention_max_distance=12,
     dropout_rate=0.0,
     layer_norm_epsilon=1e-6,
-    pad_token_id=0,
-    eos_token_id=1,
-    decoder_start_token_id=0,
+    pad_token_id=PAD_ID,
+    eos_token_id=EOS_ID,
+    decoder_start_token_id=PAD_ID,
 )
 
 VARIANTS = {
@@ -86,16 +111,6 @@ GRAD_PARAMS = [
     "decoder.final_layer_norm.weight",
 ]
 
-INPUT_IDS = [
-    [37, 512, 8, 1021, 77, 3, 640, 19, 1],
-    [52, 9, 880, 1, 0, 0, 0, 0, 0],
-]
-LABELS = [
-    [64, 7, 999, 12, 1],
-    [301, 45, 1, -100, -100],
-]
-
-
 def f32(x):
     return float(torch.tensor(x, dtype=torch.float32).item())
 
@@ -111,7 +126,37 @@ def table_grad(grad, ids):
     return {"ids": ids, "rows": tensor_json(grad[ids]), "abs_sum": float(grad.abs().sum().item())}
 
 
-def build(name, config_kwargs, out_dir):
+def fetch_spm(cache_dir):
+    """botchan_en_unigram_1000.model from the sentencepiece sdist on PyPI (cached)."""
+    path = os.path.join(cache_dir, SDIST)
+    if not os.path.exists(path):
+        index = urllib.request.urlopen("https://pypi.org/simple/sentencepiece/").read().decode()
+        match = re.search(r'href="(https://[^"#]*/' + re.escape(SDIST) + r')#sha256=([0-9a-f]+)"', index)
+        if not match:
+            raise SystemExit(f"{SDIST} not found in PyPI's index")
+        url, digest = match.groups()
+        data = urllib.request.urlopen(url).read()
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise SystemExit(f"{SDIST}: SHA-256 differs from PyPI's")
+        os.makedirs(cache_dir, exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+    with tarfile.open(path) as sdist:
+        return sdist.extractfile(SPM_MEMBER).read()
+
+
+def build_tokenizer(spm_bytes, work_dir):
+    """T5Tokenizer converted from the SentencePiece model (as `from_pretrained` converts a
+    directory holding only spiece.model)."""
+    os.makedirs(work_dir, exist_ok=True)
+    with open(os.path.join(work_dir, "spiece.model"), "wb") as f:
+        f.write(spm_bytes)
+    tok = T5Tokenizer.from_pretrained(work_dir, extra_ids=100)
+    assert (len(tok), tok.pad_token_id, tok.eos_token_id) == (VOCAB, PAD_ID, EOS_ID), (len(tok), tok.pad_token_id)
+    return tok
+
+
+def build(name, config_kwargs, out_dir, tok):
     torch.manual_seed(SEED)
     model = T5ForConditionalGeneration(T5Config(**config_kwargs))
     generator = torch.Generator().manual_seed(SEED)
@@ -124,6 +169,7 @@ def build(name, config_kwargs, out_dir):
     directory = os.path.join(out_dir, "models", name)
     os.makedirs(directory, exist_ok=True)
     model.save_pretrained(directory)
+    tok.save_pretrained(directory)
     path = os.path.join(directory, "config.json")
     with open(path) as f:
         config = json.load(f)
@@ -141,11 +187,29 @@ def build(name, config_kwargs, out_dir):
     return reloaded, directory
 
 
-def reference(model):
-    input_ids = torch.tensor(INPUT_IDS)
-    attention_mask = (input_ids != 0).long()
-    attention_mask[:, 0] = 1
-    labels = torch.tensor(LABELS)
+def encode_batch(tok):
+    """The inputs right-padded, and the targets' ids as labels with -100 on their padding."""
+    inputs = tok(TEXTS, padding=True, return_tensors="pt")
+    targets = tok(TARGETS, padding=True, return_tensors="pt")
+    labels = targets["input_ids"].masked_fill(targets["attention_mask"] == 0, -100)
+    return inputs["input_ids"], inputs["attention_mask"], labels
+
+
+def tokenizer_reference(tok):
+    texts = TEXTS + TARGETS + [SENTINEL_TEXT]
+    ids = [tok(t)["input_ids"] for t in texts]
+    return {
+        "texts": texts,
+        "ids": ids,
+        "decoded": [tok.decode(i, skip_special_tokens=True) for i in ids],
+        "sentinels": {f"<extra_id_{n}>": tok.convert_tokens_to_ids(f"<extra_id_{n}>") for n in (0, 1, 99)},
+        "pad_token_id": tok.pad_token_id,
+        "eos_token_id": tok.eos_token_id,
+    }
+
+
+def reference(model, tok):
+    input_ids, attention_mask, labels = encode_batch(tok)
     decoder_input_ids = model._shift_right(labels)
     model.zero_grad(set_to_none=True)
     out = model(input_ids=input_ids, attention_mask=attention_mask, labels=labels)
@@ -192,13 +256,11 @@ GENERATE_CASES = [
 ]
 
 
-def generate_cases(model):
-    input_ids = torch.tensor(INPUT_IDS)
-    attention_mask = (input_ids != 0).long()
-    attention_mask[:, 0] = 1
+def generate_cases(model, tok):
+    input_ids, attention_mask, _ = encode_batch(tok)
     cases = []
     for name, kwargs in GENERATE_CASES:
-        kwargs = dict(kwargs, eos_token_id=1, pad_token_id=0)
+        kwargs = dict(kwargs, eos_token_id=EOS_ID, pad_token_id=PAD_ID)
         # transformers 5.23 sizes generate's cache by num_layers, so a deeper decoder fails
         # with IndexError at its first extra layer; without the cache the outputs are the same.
         use_cache = model.config.num_decoder_layers == model.config.num_layers
@@ -228,16 +290,21 @@ README_SECTION = """## models/t5/ and models/t5-v1_1/
 
 Made by `scripts/make_t5_fixtures.py` (its docstring lists every field). Tiny random
 `T5ForConditionalGeneration`s (d_model 32, 4 heads of 8, d_ff 48, 8 relative buckets, max
-distance 12, vocab 1,100), every parameter N(0, 0.2):
+distance 12), every parameter N(0, 0.2), with T5's tokenizer converted by transformers from a
+real SentencePiece model, sentencepiece's own `botchan_en_unigram_1000.model` (from its 0.2.3
+sdist): 1,000 pieces, the sentinels `<extra_id_0>`..`<extra_id_99>` at 1099..1000 and `<pad>` at
+1100 (vocab 1,101; eos `</s>` = 2, the decoder start = pad).
 
 | fixture | feed-forward | LM head | decoder output scaled | layers (enc/dec) |
 |---|---|---|---|---|
 | t5 | ReLU | tied to `shared` | by d_model^-0.5 | 2 / 2 |
 | t5-v1_1 | gated GELU (gelu_new) | own `lm_head.weight` | no (`tie_word_embeddings: false`) | 2 / 3 |
 
-`reference.json` holds a right-padded batch of two inputs with labels (−100 after the second
-row's end), the encoder's last hidden state, the logits, the loss and gradients, and the
-relative position buckets for −200..200, all from the model as `from_pretrained` reloads it.
+`reference.json` holds the tokenizer's ids for five texts (one with sentinels), a right-padded
+batch of two real inputs and targets (labels −100 on padding), the encoder's last hidden
+state, the logits, the loss and gradients, the relative position buckets for −200..200, and
+`generate` outputs (greedy, and beam search with two sequences each), all from the model as
+`from_pretrained` reloads it.
 """
 
 
@@ -260,12 +327,21 @@ def write_readme_section(out_dir):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="fixtures")
+    parser.add_argument("--spm", default=None, help="a local botchan_en_unigram_1000.model")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    work = os.path.join(root, "target", "t5-fixtures")
+    if args.spm:
+        spm_bytes = open(args.spm, "rb").read()
+    else:
+        spm_bytes = fetch_spm(work)
+    tok = build_tokenizer(spm_bytes, os.path.join(work, "spiece"))
     for name, config_kwargs in VARIANTS.items():
-        model, directory = build(name, config_kwargs, args.out)
+        model, directory = build(name, config_kwargs, args.out, tok)
+        result = dict(reference(model, tok), tokenizer=tokenizer_reference(tok), generate=generate_cases(model, tok))
         with open(os.path.join(directory, "reference.json"), "w") as f:
-            json.dump(dict(reference(model), generate=generate_cases(model)), f)
+            json.dump(result, f)
             f.write("\n")
         print(f"{directory}: written")
     write_readme_section(args.out)

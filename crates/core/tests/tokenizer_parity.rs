@@ -116,6 +116,17 @@ fn missing_tokenizer_files_is_a_clear_error() {
 }
 
 #[test]
+fn a_sentencepiece_model_alone_is_refused_with_how_to_convert_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("spiece.model"), b"not read").unwrap();
+    let err = Tokenizer::from_dir(tmp.path(), &TokenizerOptions::default()).unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("spiece.model"), "{message}");
+    assert!(message.contains("without tokenizer.json"), "{message}");
+    assert!(message.contains("save_pretrained"), "{message}");
+}
+
+#[test]
 fn do_lower_case_forces_lowercasing() {
     let dir = fixtures().join("models/bert");
     let lower = Tokenizer::from_dir(

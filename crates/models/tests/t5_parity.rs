@@ -235,3 +235,40 @@ fn a_saved_copy_reloads_with_the_same_logits_and_head() {
         assert!(diff <= FORWARD_TOL, "{name}: reloaded logits {diff}");
     }
 }
+
+/// T5's tokenizer as transformers converts a real SentencePiece model (sentencepiece's
+/// `botchan_en_unigram_1000.model`): ids with `</s>` appended, sentinels, padding, decoding.
+#[test]
+fn the_converted_sentencepiece_tokenizer_equals_transformers() {
+    use st_core::tokenizer::{TextInput, Tokenizer, TokenizerOptions};
+    for name in FIXTURES {
+        let dir = fixtures().join("models").join(name);
+        let tokenizer = Tokenizer::from_dir(&dir, &TokenizerOptions::default()).unwrap();
+        let expected = &reference(&dir)["tokenizer"];
+        assert_eq!(
+            tokenizer.pad_id() as u64,
+            expected["pad_token_id"].as_u64().unwrap()
+        );
+        for (sentinel, id) in expected["sentinels"].as_object().unwrap() {
+            assert_eq!(
+                tokenizer.token_to_id(sentinel).map(u64::from),
+                id.as_u64(),
+                "{sentinel}"
+            );
+        }
+        let texts = expected["texts"].as_array().unwrap();
+        let ids: Vec<Vec<i64>> = serde_json::from_value(expected["ids"].clone()).unwrap();
+        for ((text, want), decoded) in texts
+            .iter()
+            .zip(&ids)
+            .zip(expected["decoded"].as_array().unwrap())
+        {
+            let text = text.as_str().unwrap();
+            let encoding = tokenizer.encode(TextInput::Single(text), 512).unwrap();
+            let got: Vec<i64> = encoding.get_ids().iter().map(|&i| i as i64).collect();
+            assert_eq!(&got, want, "{name}: ids of {text:?}");
+            let back = tokenizer.decode(encoding.get_ids(), true).unwrap();
+            assert_eq!(back, decoded.as_str().unwrap(), "{name}: decoding {text:?}");
+        }
+    }
+}

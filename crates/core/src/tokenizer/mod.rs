@@ -49,6 +49,17 @@ pub enum TokenizerError {
         "{dir}: no tokenizer files (looked for tokenizer.json, vocab.txt, vocab.json + merges.txt)"
     )]
     NoFiles { dir: PathBuf },
+    /// Only a SentencePiece model (T5's `spiece.model`, Marian's `source.spm`…): the
+    /// `tokenizers` library reads `tokenizer.json`, which `transformers` writes from it.
+    #[error(
+        "{model}: a SentencePiece model without tokenizer.json; convert it once with \
+         `python -c \"from transformers import AutoTokenizer; \
+         AutoTokenizer.from_pretrained('{dir}').save_pretrained('{dir}')\"` \
+         (needs the sentencepiece and protobuf packages), which writes tokenizer.json next to it",
+        dir = .model.parent().map(|d| d.display().to_string()).unwrap_or_default(),
+        model = .model.display()
+    )]
+    SentencePieceOnly { model: PathBuf },
     #[error("{path}: cannot load tokenizer: {message}")]
     Load { path: PathBuf, message: String },
     #[error("tokenisation failed: {0}")]
@@ -149,6 +160,16 @@ impl Batch {
     }
 }
 
+/// The SentencePiece model file of a directory, under the names `transformers` gives them
+/// (T5, mT5, ALBERT, XLM-R: `spiece.model` / `sentencepiece.bpe.model`; Marian:
+/// `source.spm`).
+fn sentencepiece_model(dir: &Path) -> Option<PathBuf> {
+    ["spiece.model", "sentencepiece.bpe.model", "source.spm"]
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|path| path.is_file())
+}
+
 /// A Hugging Face tokenizer configured for a model.
 #[derive(Clone)]
 pub struct Tokenizer {
@@ -194,6 +215,8 @@ impl Tokenizer {
                 byte_level_bpe(&vocab_json, &merges, options.special_tokens)?,
                 vocab_json,
             )
+        } else if let Some(model) = sentencepiece_model(dir) {
+            return Err(TokenizerError::SentencePieceOnly { model });
         } else {
             return Err(TokenizerError::NoFiles {
                 dir: dir.to_path_buf(),
