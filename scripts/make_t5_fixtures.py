@@ -308,18 +308,18 @@ state, the logits, the loss and gradients, the relative position buckets for −
 """
 
 
-def write_readme_section(out_dir):
-    """Replace (or append) this script's section of <out>/README.md."""
+def write_readme_section(out_dir, section=README_SECTION):
+    """Replace (or append) `section` (from its `## ` heading on) in <out>/README.md."""
     path = os.path.join(out_dir, "README.md")
     text = open(path, encoding="utf-8").read() if os.path.exists(path) else ""
-    heading = README_SECTION.split("\n", 1)[0]
+    heading = section.split("\n", 1)[0]
     if heading in text:
         start = text.index(heading)
         following = text.find("\n## ", start + len(heading))
         rest = text[following + 1:] if following >= 0 else ""
-        text = text[:start] + README_SECTION + ("\n" + rest if rest else "")
+        text = text[:start] + section + ("\n" + rest if rest else "")
     else:
-        text = text.rstrip("\n") + "\n\n" + README_SECTION
+        text = text.rstrip("\n") + "\n\n" + section
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
 

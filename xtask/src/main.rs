@@ -5,7 +5,7 @@
 //!   `make_ner_fixtures.py`, `make_qa_fixtures.py`, `make_lm_fixtures.py`), metrics
 //!   (`scripts/make_metric_fixtures.py`, scikit-learn / seqeval / the SQuAD script), training
 //!   (`scripts/make_train_fixtures.py`, schedules, optimisers, clipping) and GPT-2 with
-//!   `generate` (`scripts/make_gpt2_fixtures.py`), T5 (`scripts/make_t5_fixtures.py`) — in a Python virtual environment outside the
+//!   `generate` (`scripts/make_gpt2_fixtures.py`), T5 and BART (`scripts/make_t5_fixtures.py`, `make_bart_fixtures.py`) — in a Python virtual environment outside the
 //!   repository (`$ST_VENV`, default `~/.cache/st-venv`), created and filled from
 //!   `scripts/requirements-fixtures.txt` when missing. Set `ST_MINILM_DIR` to also record the
 //!   real all-MiniLM-L6-v2 reference.
@@ -119,12 +119,14 @@ fn fixtures() -> Result<(), String> {
         .arg(root.join("fixtures"))
         .current_dir(&root)
         .env("HF_HUB_OFFLINE", "1"))?;
-    // T5 (fixtures/models/t5, t5-v1_1), with its own README section.
-    run(Command::new(&python)
-        .arg(root.join("scripts/make_t5_fixtures.py"))
-        .arg("--out")
-        .arg(root.join("fixtures"))
-        .current_dir(&root)
-        .env("HF_HUB_OFFLINE", "1"))?;
+    // The encoder-decoders (fixtures/models/t5, t5-v1_1, bart), each with its README section.
+    for script in ["make_t5_fixtures.py", "make_bart_fixtures.py"] {
+        run(Command::new(&python)
+            .arg(root.join("scripts").join(script))
+            .arg("--out")
+            .arg(root.join("fixtures"))
+            .current_dir(&root)
+            .env("HF_HUB_OFFLINE", "1"))?;
+    }
     Ok(())
 }

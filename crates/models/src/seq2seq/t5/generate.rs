@@ -7,9 +7,9 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor};
 
 use super::T5ForConditionalGeneration;
-use super::layers::{causal, padding_bias};
 use crate::decoder::KvCache;
 use crate::generate::Autoregressive;
+use crate::seq2seq::masks::{causal, padding_bias};
 
 /// What decoding keeps between steps, one row per sequence being decoded.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@
 use burn::module::Module;
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig, RmsNorm, RmsNormConfig};
 use burn::tensor::backend::Backend;
-use burn::tensor::{Bool, Int, Tensor, TensorData};
+use burn::tensor::{Int, Tensor};
 
 use super::T5Config;
 use super::position::bucket_grid;
@@ -13,6 +13,7 @@ use crate::Dropout;
 use crate::config::Activation;
 use crate::decoder::KvCache;
 use crate::layers::{activate, linear_tokens};
+use crate::seq2seq::masks::causal;
 
 fn linear<B: Backend>(d_in: usize, d_out: usize, device: &B::Device) -> Linear<B> {
     LinearConfig::new(d_in, d_out).with_bias(false).init(device)
@@ -336,30 +337,4 @@ impl<B: Backend> T5Stack<B> {
         }
         self.dropout.forward(self.final_layer_norm.forward(x))
     }
-}
-
-/// The additive mask `[rows, heads, 1, keys]` that hides the keys where `attention_mask`
-/// `[rows, keys]` is not 1 (padding) from every query.
-pub(crate) fn padding_bias<B: Backend>(
-    attention_mask: Tensor<B, 2, Int>,
-    heads: usize,
-) -> Tensor<B, 4> {
-    let [rows, keys] = attention_mask.dims();
-    let device = attention_mask.device();
-    let shape = [rows, heads, 1, keys];
-    let hidden = attention_mask
-        .not_equal_elem(1)
-        .reshape([rows, 1, 1, keys])
-        .expand(shape);
-    Tensor::<B, 4>::zeros(shape, &device).mask_fill(hidden, f32::MIN)
-}
-
-/// `[1, 1, n, total]`: the query at position `total − n + q` may see keys up to its own.
-pub(crate) fn causal<B: Backend>(n: usize, total: usize, device: &B::Device) -> Tensor<B, 4, Bool> {
-    let past = total - n;
-    let allowed: Vec<bool> = (0..n)
-        .flat_map(|q| (0..total).map(move |k| k <= past + q))
-        .collect();
-    Tensor::<B, 2, Bool>::from_data(TensorData::new(allowed, [n, total]), device)
-        .reshape([1, 1, n, total])
 }

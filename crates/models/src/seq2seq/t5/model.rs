@@ -102,13 +102,7 @@ impl<B: Backend> T5ForConditionalGeneration<B> {
     /// positions) replaced by the pad token: the decoder inputs that teach it `labels`
     /// (`transformers`' `_shift_right`).
     pub fn shift_right(&self, labels: Tensor<B, 2, Int>) -> Tensor<B, 2, Int> {
-        let [rows, m] = labels.dims();
-        let device = labels.device();
-        let start =
-            Tensor::<B, 2, Int>::full([rows, 1], self.decoder_start_token_id as i64, &device);
-        let shifted = Tensor::cat(vec![start, labels.slice([0..rows, 0..m - 1])], 1);
-        let ignored = shifted.clone().equal_elem(-100);
-        shifted.mask_fill(ignored, self.pad_token_id as i64)
+        crate::seq2seq::shift_right(labels, self.decoder_start_token_id, self.pad_token_id)
     }
 
     /// The logits for `labels` (teacher forcing) and their mean cross-entropy over the labels

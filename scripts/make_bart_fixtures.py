@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""A tiny random BART and PyTorch's outputs and gradients, for the Rust BART parity tests.
+
+Usage:
+    python scripts/make_bart_fixtures.py [--out fixtures]
+
+Writes models/bart/ (transformers 5.23.0, torch 2.15.0; pins in scripts/requirements-fixtures.txt):
+config.json and model.safetensors of a `BartForConditionalGeneration` (d_model 32, 4 heads,
+feed-forward 48, 2 encoder and 3 decoder layers, 64 positions, exact GELU, embeddings scaled by
+sqrt(d_model), vocabulary 1,000 with BART's <s>=0 <pad>=1 </s>=2), every parameter and the
+`final_logits_bias` buffer N(0, 0.2) (seeded), and reference.json:
+
+  batch           encoder input_ids / attention_mask (right padding), labels (-100 on the
+                  second row's padding), decoder_input_ids (shift_tokens_right from
+                  decoder_start_token_id 2, -100 → pad)
+  encoder_hidden  the encoder's last hidden state
+  logits, loss    for the labels (CrossEntropyLoss, ignore_index -100)
+  grads           full gradients of selected parameters (HF names, PyTorch layouts)
+  table_grads     model.shared.weight: gradient rows at the ids the batch uses, and |sum|
+
+The model is saved with save_pretrained and reloaded; every value comes from the reloaded
+model. CPU, float32, eval mode, eager attention, one thread. Nothing is downloaded.
+"""
+
+import argparse
+import json
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import torch  # noqa: E402
+from make_t5_fixtures import write_readme_section  # noqa: E402  (scripts/ is on sys.path)
+from transformers import BartConfig, BartForConditionalGeneration  # noqa: E402
+
+README_SECTION = """## models/bart/
+
+Made by `scripts/make_bart_fixtures.py` (its docstring lists every field): a tiny random
+`BartForConditionalGeneration` (d_model 32, 4 heads, feed-forward 48, 2 encoder and 3 decoder
+layers, 64 positions, exact GELU, `scale_embedding`, vocabulary 1,000), every parameter and the
+`final_logits_bias` buffer N(0, 0.2). `reference.json`: a right-padded batch with labels, the
+encoder's last hidden state, the logits, the loss and gradients, from the reloaded model.
+"""
+
+SEED = 11
+INIT_STD = 0.2
+CONFIG = dict(
+    vocab_size=1000,
+    d_model=32,
+    encoder_layers=2,
+    decoder_layers=3,
+    encoder_attention_heads=4,
+    decoder_attention_heads=4,
+    encoder_ffn_dim=48,
+    decoder_ffn_dim=48,
+    max_position_embeddings=64,
+    activation_function="gelu",
+    dropout=0.0,
+    attention_dropout=0.0,
+    activation_dropout=0.0,
+    scale_embedding=True,
+    bos_token_id=0,
+    pad_token_id=1,
+    eos_token_id=2,
+    decoder_start_token_id=2,
+    forced_eos_token_id=2,
+)
+INPUT_IDS = [
+    [0, 37, 512, 8, 921, 77, 3, 640, 19, 2],
+    [0, 52, 9, 880, 2, 1, 1, 1, 1, 1],
+]
+LABELS = [
+    [0, 64, 7, 999, 12, 2],
+    [0, 301, 45, 2, -100, -100],
+]
+GRAD_PARAMS = [
+    "model.encoder.embed_positions.weight",
+    "model.encoder.layernorm_embedding.weight",
+    "model.encoder.layers.0.self_attn.q_proj.weight",
+    # Not k_proj.bias: its gradient is zero in exact arithmetic (a constant per query row, which
+    # softmax ignores), so both sides hold rounding noise.
+    "model.encoder.layers.0.self_attn.k_proj.weight",
+    "model.encoder.layers.0.self_attn.v_proj.bias",
+    "model.encoder.layers.1.fc2.weight",
+    "model.encoder.layers.1.final_layer_norm.bias",
+    "model.decoder.embed_positions.weight",
+    "model.decoder.layers.0.self_attn.out_proj.weight",
+    "model.decoder.layers.1.encoder_attn.v_proj.weight",
+    "model.decoder.layers.2.encoder_attn_layer_norm.weight",
+    "model.decoder.layers.2.fc1.bias",
+]
+
+
+def tensor_json(t):
+    t = t.detach().to(torch.float32).contiguous()
+    return {"shape": list(t.shape), "data": [float(str(v)) for v in t.reshape(-1).numpy()]}
+
+
+def build(out_dir):
+    model = BartForConditionalGeneration(BartConfig(**CONFIG))
+    generator = torch.Generator().manual_seed(SEED)
+    with torch.no_grad():
+        for _, param in model.named_parameters():
+            param.copy_(torch.randn(param.shape, generator=generator) * INIT_STD)
+        model.final_logits_bias.copy_(torch.randn(model.final_logits_bias.shape, generator=generator) * INIT_STD)
+    directory = os.path.join(out_dir, "models", "bart")
+    os.makedirs(directory, exist_ok=True)
+    model.save_pretrained(directory)
+    reloaded = BartForConditionalGeneration.from_pretrained(directory, attn_implementation="eager").eval()
+    assert torch.equal(reloaded.final_logits_bias, model.final_logits_bias), "final_logits_bias not saved"
+    return reloaded, directory
+
+
+def reference(model):
+    input_ids = torch.tensor(INPUT_IDS)
+    attention_mask = (input_ids != CONFIG["pad_token_id"]).long()
+    labels = torch.tensor(LABELS)
+    model.zero_grad(set_to_none=True)
+    out = model(input_ids=input_ids, attention_mask=attention_mask, labels=labels)
+    out.loss.backward()
+    params = dict(model.named_parameters())
+    ids = sorted(set(input_ids.reshape(-1).tolist()) | set(labels.clamp(min=0).reshape(-1).tolist()))
+    shared = params["model.shared.weight"].grad
+    decoder_input_ids = torch.cat(
+        [torch.full((labels.shape[0], 1), CONFIG["decoder_start_token_id"]), labels[:, :-1]], dim=1
+    ).masked_fill(lambda_mask(labels), CONFIG["pad_token_id"])
+    return {
+        "batch": {
+            "input_ids": input_ids.tolist(),
+            "attention_mask": attention_mask.tolist(),
+            "labels": labels.tolist(),
+            "decoder_input_ids": decoder_input_ids.tolist(),
+        },
+        "encoder_hidden": tensor_json(out.encoder_last_hidden_state),
+        "logits": tensor_json(out.logits),
+        "loss": float(out.loss.item()),
+        "grads": {name: tensor_json(params[name].grad) for name in GRAD_PARAMS},
+        "table_grads": {
+            "model.shared.weight": {
+                "ids": ids,
+                "rows": tensor_json(shared[ids]),
+                "abs_sum": float(shared.abs().sum().item()),
+            }
+        },
+    }
+
+
+def lambda_mask(labels):
+    shifted = torch.cat([torch.zeros((labels.shape[0], 1), dtype=labels.dtype), labels[:, :-1]], dim=1)
+    return shifted == -100
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default="fixtures")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    model, directory = build(args.out)
+    with open(os.path.join(directory, "reference.json"), "w") as f:
+        json.dump(reference(model), f)
+        f.write("\n")
+    print(f"{directory}: written")
+    write_readme_section(args.out, README_SECTION)
+
+
+if __name__ == "__main__":
+    main()
