@@ -29,8 +29,9 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import torch  # noqa: E402
-from make_t5_fixtures import write_readme_section  # noqa: E402  (scripts/ is on sys.path)
+from make_t5_fixtures import table_grad, tensor_json, write_readme_section  # noqa: E402  (scripts/ is on sys.path)
 from transformers import BartConfig, BartForConditionalGeneration  # noqa: E402
+from transformers.models.bart.modeling_bart import shift_tokens_right  # noqa: E402
 
 README_SECTION = """## models/bart/
 
@@ -90,11 +91,6 @@ GRAD_PARAMS = [
 ]
 
 
-def tensor_json(t):
-    t = t.detach().to(torch.float32).contiguous()
-    return {"shape": list(t.shape), "data": [float(str(v)) for v in t.reshape(-1).numpy()]}
-
-
 def build(out_dir):
     model = BartForConditionalGeneration(BartConfig(**CONFIG))
     generator = torch.Generator().manual_seed(SEED)
@@ -120,9 +116,7 @@ def reference(model):
     params = dict(model.named_parameters())
     ids = sorted(set(input_ids.reshape(-1).tolist()) | set(labels.clamp(min=0).reshape(-1).tolist()))
     shared = params["model.shared.weight"].grad
-    decoder_input_ids = torch.cat(
-        [torch.full((labels.shape[0], 1), CONFIG["decoder_start_token_id"]), labels[:, :-1]], dim=1
-    ).masked_fill(lambda_mask(labels), CONFIG["pad_token_id"])
+    decoder_input_ids = shift_tokens_right(labels, CONFIG["pad_token_id"], CONFIG["decoder_start_token_id"])
     return {
         "batch": {
             "input_ids": input_ids.tolist(),
@@ -134,19 +128,8 @@ def reference(model):
         "logits": tensor_json(out.logits),
         "loss": float(out.loss.item()),
         "grads": {name: tensor_json(params[name].grad) for name in GRAD_PARAMS},
-        "table_grads": {
-            "model.shared.weight": {
-                "ids": ids,
-                "rows": tensor_json(shared[ids]),
-                "abs_sum": float(shared.abs().sum().item()),
-            }
-        },
+        "table_grads": {"model.shared.weight": table_grad(shared, ids)},
     }
-
-
-def lambda_mask(labels):
-    shifted = torch.cat([torch.zeros((labels.shape[0], 1), dtype=labels.dtype), labels[:, :-1]], dim=1)
-    return shifted == -100
 
 
 def main():

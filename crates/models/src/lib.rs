@@ -49,7 +49,7 @@ pub use registry::{
     Family, encoder_architecture, lookup, model_types, register, register_encoder,
     supported_model_types,
 };
-pub use seq2seq::{BartConfig, BartForConditionalGeneration, BartNames, load_bart};
+pub use seq2seq::{BartConfig, BartForConditionalGeneration, BartNames, EncoderDecoder, load_bart};
 pub use seq2seq::{T5Config, T5ForConditionalGeneration, T5Names, T5State, load_t5, save_t5};
 pub use spec::EncoderSpec;
 pub use task::{EncoderWithHead, Head, assemble, load_with_head, save_with_head};

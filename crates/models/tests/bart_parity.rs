@@ -5,14 +5,13 @@ use burn::optim::GradientsParams;
 use serde_json::Value;
 use st_core::backend::{DefaultBackend, TrainBackend};
 use st_core::weights::named_parameters;
-use st_models::{BartForConditionalGeneration, BartNames, load_bart};
+use st_models::{BartForConditionalGeneration, BartNames, EncoderDecoder, load_bart};
 use st_test_support::{
-    RefTensor, fixtures, gradient, int_matrix, ints, max_abs_diff, parameter, reference,
-    relative_error, values,
+    RefTensor, assert_gradient_map, assert_table_gradient, fixtures, int_matrix, ints,
+    max_abs_diff, parameter, reference, values,
 };
 
 const FORWARD_TOL: f32 = 1e-4;
-const GRAD_TOL: f64 = 1e-3;
 
 fn load<B: burn::tensor::backend::Backend>() -> (BartForConditionalGeneration<B>, Value) {
     let dir = fixtures().join("models/bart");
@@ -35,11 +34,7 @@ fn encoder_states_logits_and_loss_equal_pytorch() {
     let input_ids = int_matrix::<B>(&batch["input_ids"], &device);
     let mask = int_matrix::<B>(&batch["attention_mask"], &device);
     let labels = int_matrix::<B>(&batch["labels"], &device);
-    let shifted = st_models::seq2seq::shift_right(
-        labels.clone(),
-        model.decoder_start_token_id,
-        model.pad_token_id,
-    );
+    let shifted = model.decoder_inputs(labels.clone());
     let expected: Vec<f32> = ints(&batch["decoder_input_ids"])
         .iter()
         .map(|&i| i as f32)
@@ -78,29 +73,9 @@ fn loss_gradients_equal_pytorch_and_the_logits_bias_is_not_trained() {
     );
     let grads = GradientsParams::from_grads(loss.backward(), &model);
     let names = named_parameters(&model, &BartNames, false);
-    for (hf_name, expected) in reference["grads"].as_object().unwrap() {
-        let grad = gradient::<DefaultBackend>(&grads, parameter(&names, hf_name));
-        let error = relative_error(&grad, &RefTensor::from_json(expected).data);
-        eprintln!("bart: gradient of {hf_name}: relative error {error:.2e}");
-        assert!(error <= GRAD_TOL, "gradient of {hf_name}: {error}");
-    }
+    assert_gradient_map::<DefaultBackend>(&grads, &names, &reference["grads"], "bart");
     let table = &reference["table_grads"]["model.shared.weight"];
-    let grad = gradient::<DefaultBackend>(&grads, parameter(&names, "model.shared.weight"));
-    let expected = RefTensor::from_json(&table["rows"]);
-    let width = expected.shape[1];
-    let rows: Vec<f32> = ints(&table["ids"])
-        .iter()
-        .flat_map(|&i| grad[i as usize * width..(i as usize + 1) * width].to_vec())
-        .collect();
-    let error = relative_error(&rows, &expected.data);
-    eprintln!("bart: gradient rows of model.shared.weight: relative error {error:.2e}");
-    assert!(error <= GRAD_TOL, "shared rows: {error}");
-    let abs_sum: f64 = grad.iter().map(|g| g.abs() as f64).sum();
-    let expected_sum = table["abs_sum"].as_f64().unwrap();
-    assert!(
-        (abs_sum - expected_sum).abs() <= GRAD_TOL * expected_sum,
-        "|sum| {abs_sum} vs {expected_sum}"
-    );
+    assert_table_gradient::<DefaultBackend>(&grads, &names, "model.shared.weight", table, "bart");
     let bias = parameter(&names, "final_logits_bias");
     assert!(
         grads.get::<DefaultBackend, 2>(bias.id).is_none(),

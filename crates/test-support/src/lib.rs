@@ -156,6 +156,49 @@ pub fn assert_gradients<B: Backend>(
     }
 }
 
+/// [`assert_gradients`] for a map of Hugging Face name → `{"shape", "data"}` gradient.
+pub fn assert_gradient_map<B: Backend>(
+    grads: &GradientsParams,
+    names: &[NamedParameter],
+    expected: &Value,
+    label: &str,
+) {
+    for (name, tensor) in expected.as_object().expect("a map of gradients") {
+        let grad = gradient::<B>(grads, parameter(names, name));
+        let error = relative_error(&grad, &floats(&tensor["data"]));
+        eprintln!("{label}: gradient of {name}: relative error {error:.2e}");
+        assert!(error <= 1e-3, "{label}: {name}: {error}");
+    }
+}
+
+/// The gradient of an embedding-sized table `name` against a fixture's summary of it
+/// (`{"ids", "rows", "abs_sum"}`: the rows at the ids a batch uses, and the sum of the whole
+/// gradient's absolute values), within 1e-3 relative.
+pub fn assert_table_gradient<B: Backend>(
+    grads: &GradientsParams,
+    names: &[NamedParameter],
+    name: &str,
+    table: &Value,
+    label: &str,
+) {
+    let grad = gradient::<B>(grads, parameter(names, name));
+    let expected = RefTensor::from_json(&table["rows"]);
+    let width = expected.shape[1];
+    let rows: Vec<f32> = ints(&table["ids"])
+        .iter()
+        .flat_map(|&i| grad[i as usize * width..(i as usize + 1) * width].to_vec())
+        .collect();
+    let error = relative_error(&rows, &expected.data);
+    eprintln!("{label}: gradient rows of {name}: relative error {error:.2e}");
+    assert!(error <= 1e-3, "{label}: {name} rows: {error}");
+    let abs_sum: f64 = grad.iter().map(|g| g.abs() as f64).sum();
+    let expected_sum = table["abs_sum"].as_f64().expect("abs_sum");
+    assert!(
+        (abs_sum - expected_sum).abs() <= 1e-3 * expected_sum,
+        "{label}: {name} |sum| {abs_sum} vs {expected_sum}"
+    );
+}
+
 /// One test module per fixture, each running the named checks (functions of the calling file
 /// taking `(fixture, model_type)`) as tests of the same name:
 ///

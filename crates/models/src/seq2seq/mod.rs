@@ -16,6 +16,51 @@ use burn::tensor::{Int, Tensor};
 pub use bart::{BartConfig, BartForConditionalGeneration, BartNames, load_bart};
 pub use t5::{T5Config, T5ForConditionalGeneration, T5Names, T5State, load_t5, save_t5};
 
+/// What every encoder-decoder offers the tasks: encode once, decode teacher-forced, and the
+/// sequence-to-sequence loss of `transformers`' `*ForConditionalGeneration(…, labels=…)`.
+pub trait EncoderDecoder<B: Backend> {
+    /// The encoder's output `[rows, n, d]` for right-padded `input_ids` `[rows, n]`
+    /// (`attention_mask` 0 on padding).
+    fn encode(
+        &self,
+        input_ids: Tensor<B, 2, Int>,
+        attention_mask: Tensor<B, 2, Int>,
+    ) -> Tensor<B, 3>;
+
+    /// Logits `[rows, m, vocab]` of `decoder_input_ids` `[rows, m]` over an encoded input.
+    fn decode(
+        &self,
+        decoder_input_ids: Tensor<B, 2, Int>,
+        encoded: Tensor<B, 3>,
+        attention_mask: Tensor<B, 2, Int>,
+    ) -> Tensor<B, 3>;
+
+    /// The decoder's first input.
+    fn decoder_start_token_id(&self) -> u32;
+
+    /// What ignored label positions become among the decoder inputs.
+    fn pad_token_id(&self) -> u32;
+
+    /// The decoder inputs that teach the model `labels` ([`shift_right`]).
+    fn decoder_inputs(&self, labels: Tensor<B, 2, Int>) -> Tensor<B, 2, Int> {
+        shift_right(labels, self.decoder_start_token_id(), self.pad_token_id())
+    }
+
+    /// The logits for `labels` (teacher forcing) and their mean cross-entropy over the labels
+    /// that are not −100.
+    fn forward_with_labels(
+        &self,
+        input_ids: Tensor<B, 2, Int>,
+        attention_mask: Tensor<B, 2, Int>,
+        labels: Tensor<B, 2, Int>,
+    ) -> (Tensor<B, 3>, Tensor<B, 1>) {
+        let encoded = self.encode(input_ids, attention_mask.clone());
+        let logits = self.decode(self.decoder_inputs(labels.clone()), encoded, attention_mask);
+        let loss = crate::loss::token_cross_entropy(logits.clone(), labels, -100);
+        (logits, loss)
+    }
+}
+
 /// `labels` `[rows, m]` shifted one position right behind `start`, −100 (ignored positions)
 /// replaced by `pad`: the decoder inputs that teach a model `labels` (teacher forcing, as
 /// `transformers`' `shift_tokens_right` / `_shift_right`).

@@ -13,6 +13,7 @@ use super::config::BART_LAYER_NORM_EPS;
 use super::{BartConfig, BartNames};
 use crate::config::{Activation, HfConfig};
 use crate::layers::{activate, linear_tokens};
+use crate::seq2seq::EncoderDecoder;
 use crate::seq2seq::masks::{causal, padding_bias};
 use crate::{Dropout, ModelError};
 
@@ -259,9 +260,11 @@ impl<B: Backend> BartForConditionalGeneration<B> {
             pad_token_id: config.pad_token_id,
         }
     }
+}
 
+impl<B: Backend> EncoderDecoder<B> for BartForConditionalGeneration<B> {
     /// The encoder's output `[rows, n, d]` for right-padded `input_ids` `[rows, n]`.
-    pub fn encode(
+    fn encode(
         &self,
         input_ids: Tensor<B, 2, Int>,
         attention_mask: Tensor<B, 2, Int>,
@@ -272,7 +275,7 @@ impl<B: Backend> BartForConditionalGeneration<B> {
     }
 
     /// Logits `[rows, m, vocab]` of `decoder_input_ids` over an encoded input.
-    pub fn decode(
+    fn decode(
         &self,
         decoder_input_ids: Tensor<B, 2, Int>,
         encoded: Tensor<B, 3>,
@@ -294,23 +297,12 @@ impl<B: Backend> BartForConditionalGeneration<B> {
         logits.reshape([rows, m, vocab])
     }
 
-    /// The logits for `labels` (teacher forcing from `decoder_start_token_id`) and their mean
-    /// cross-entropy over the labels that are not −100.
-    pub fn forward_with_labels(
-        &self,
-        input_ids: Tensor<B, 2, Int>,
-        attention_mask: Tensor<B, 2, Int>,
-        labels: Tensor<B, 2, Int>,
-    ) -> (Tensor<B, 3>, Tensor<B, 1>) {
-        let encoded = self.encode(input_ids, attention_mask.clone());
-        let decoder_input_ids = crate::seq2seq::shift_right(
-            labels.clone(),
-            self.decoder_start_token_id,
-            self.pad_token_id,
-        );
-        let logits = self.decode(decoder_input_ids, encoded, attention_mask);
-        let loss = crate::loss::token_cross_entropy(logits.clone(), labels, -100);
-        (logits, loss)
+    fn decoder_start_token_id(&self) -> u32 {
+        self.decoder_start_token_id
+    }
+
+    fn pad_token_id(&self) -> u32 {
+        self.pad_token_id
     }
 }
 

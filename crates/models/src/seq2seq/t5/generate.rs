@@ -9,6 +9,7 @@ use burn::tensor::{Int, Tensor};
 use super::T5ForConditionalGeneration;
 use crate::decoder::KvCache;
 use crate::generate::Autoregressive;
+use crate::seq2seq::EncoderDecoder;
 use crate::seq2seq::masks::{causal, padding_bias};
 
 /// What decoding keeps between steps, one row per sequence being decoded.

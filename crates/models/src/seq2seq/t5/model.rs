@@ -14,6 +14,7 @@ use st_core::weights::{Checkpoint, LoadReport, SAFETENSORS_FILE, load_into, save
 use super::{T5Config, T5Names, T5Stack};
 use crate::ModelError;
 use crate::config::HfConfig;
+use crate::seq2seq::EncoderDecoder;
 
 /// The model `transformers` calls `T5ForConditionalGeneration`.
 #[derive(Module, Debug)]
@@ -54,9 +55,24 @@ impl<B: Backend> T5ForConditionalGeneration<B> {
         }
     }
 
+    /// The LM head over decoder outputs `[rows, d]`: scaled first where the config says so.
+    pub(crate) fn logits(&self, hidden: Tensor<B, 2>) -> Tensor<B, 2> {
+        let hidden = if self.output_scale != 1.0 {
+            hidden.mul_scalar(self.output_scale)
+        } else {
+            hidden
+        };
+        match &self.lm_head {
+            Some(head) => head.forward(hidden),
+            None => hidden.matmul(self.shared.weight.val().transpose()),
+        }
+    }
+}
+
+impl<B: Backend> EncoderDecoder<B> for T5ForConditionalGeneration<B> {
     /// The encoder's output `[rows, n, d]` for `input_ids` `[rows, n]` (right-padded; 0 in
     /// `attention_mask` on padding).
-    pub fn encode(
+    fn encode(
         &self,
         input_ids: Tensor<B, 2, Int>,
         attention_mask: Tensor<B, 2, Int>,
@@ -66,7 +82,7 @@ impl<B: Backend> T5ForConditionalGeneration<B> {
     }
 
     /// Logits `[rows, m, vocab]` of `decoder_input_ids` `[rows, m]` over an encoded input.
-    pub fn decode(
+    fn decode(
         &self,
         decoder_input_ids: Tensor<B, 2, Int>,
         encoded: Tensor<B, 3>,
@@ -85,38 +101,12 @@ impl<B: Backend> T5ForConditionalGeneration<B> {
         logits.reshape([rows, m, vocab])
     }
 
-    /// The LM head over decoder outputs `[rows, d]`: scaled first where the config says so.
-    pub(crate) fn logits(&self, hidden: Tensor<B, 2>) -> Tensor<B, 2> {
-        let hidden = if self.output_scale != 1.0 {
-            hidden.mul_scalar(self.output_scale)
-        } else {
-            hidden
-        };
-        match &self.lm_head {
-            Some(head) => head.forward(hidden),
-            None => hidden.matmul(self.shared.weight.val().transpose()),
-        }
+    fn decoder_start_token_id(&self) -> u32 {
+        self.decoder_start_token_id
     }
 
-    /// `labels` shifted one position right behind the decoder start token, −100 (ignored
-    /// positions) replaced by the pad token: the decoder inputs that teach it `labels`
-    /// (`transformers`' `_shift_right`).
-    pub fn shift_right(&self, labels: Tensor<B, 2, Int>) -> Tensor<B, 2, Int> {
-        crate::seq2seq::shift_right(labels, self.decoder_start_token_id, self.pad_token_id)
-    }
-
-    /// The logits for `labels` (teacher forcing) and their mean cross-entropy over the labels
-    /// that are not −100, as `T5ForConditionalGeneration(…, labels=…)` returns them.
-    pub fn forward_with_labels(
-        &self,
-        input_ids: Tensor<B, 2, Int>,
-        attention_mask: Tensor<B, 2, Int>,
-        labels: Tensor<B, 2, Int>,
-    ) -> (Tensor<B, 3>, Tensor<B, 1>) {
-        let encoded = self.encode(input_ids, attention_mask.clone());
-        let logits = self.decode(self.shift_right(labels.clone()), encoded, attention_mask);
-        let loss = crate::loss::token_cross_entropy(logits.clone(), labels, -100);
-        (logits, loss)
+    fn pad_token_id(&self) -> u32 {
+        self.pad_token_id
     }
 }
 
