@@ -169,6 +169,9 @@ def build(name, config_kwargs, out_dir, tok):
     directory = os.path.join(out_dir, "models", name)
     os.makedirs(directory, exist_ok=True)
     model.save_pretrained(directory)
+    # Encoding with padding=True leaves padding set on the backend tokenizer; save it as fresh.
+    tok.backend_tokenizer.no_padding()
+    tok.backend_tokenizer.no_truncation()
     tok.save_pretrained(directory)
     path = os.path.join(directory, "config.json")
     with open(path) as f:
@@ -256,14 +259,16 @@ GENERATE_CASES = [
 ]
 
 
-def generate_cases(model, tok):
-    input_ids, attention_mask, _ = encode_batch(tok)
+def generate_cases(model, input_ids, attention_mask, eos, pad, extra=None):
+    """`model.generate` on the inputs for each of GENERATE_CASES, with `extra` settings (JSON
+    values) on top: sequences, and the greedy margin or the beam scores."""
     cases = []
     for name, kwargs in GENERATE_CASES:
-        kwargs = dict(kwargs, eos_token_id=EOS_ID, pad_token_id=PAD_ID)
-        # transformers 5.23 sizes generate's cache by num_layers, so a deeper decoder fails
+        kwargs = dict(kwargs, eos_token_id=eos, pad_token_id=pad, **(extra or {}))
+        # transformers 5.23 sizes T5's generate cache by num_layers, so a deeper decoder fails
         # with IndexError at its first extra layer; without the cache the outputs are the same.
-        use_cache = model.config.num_decoder_layers == model.config.num_layers
+        layers = getattr(model.config, "num_layers", None)
+        use_cache = getattr(model.config, "num_decoder_layers", layers) == layers
         with torch.no_grad():
             out = model.generate(
                 input_ids=input_ids,
@@ -339,7 +344,9 @@ def main():
     tok = build_tokenizer(spm_bytes, os.path.join(work, "spiece"))
     for name, config_kwargs in VARIANTS.items():
         model, directory = build(name, config_kwargs, args.out, tok)
-        result = dict(reference(model, tok), tokenizer=tokenizer_reference(tok), generate=generate_cases(model, tok))
+        input_ids, attention_mask, _ = encode_batch(tok)
+        generated = generate_cases(model, input_ids, attention_mask, EOS_ID, PAD_ID)
+        result = dict(reference(model, tok), tokenizer=tokenizer_reference(tok), generate=generated)
         with open(os.path.join(directory, "reference.json"), "w") as f:
             json.dump(result, f)
             f.write("\n")

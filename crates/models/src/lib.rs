@@ -50,6 +50,6 @@ pub use registry::{
     supported_model_types,
 };
 pub use seq2seq::{BartConfig, BartForConditionalGeneration, BartNames, EncoderDecoder, load_bart};
-pub use seq2seq::{T5Config, T5ForConditionalGeneration, T5Names, T5State, load_t5, save_t5};
+pub use seq2seq::{T5Config, T5ForConditionalGeneration, T5Names, load_t5, save_t5};
 pub use spec::EncoderSpec;
 pub use task::{EncoderWithHead, Head, assemble, load_with_head, save_with_head};

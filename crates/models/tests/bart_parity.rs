@@ -1,5 +1,6 @@
 //! BART against PyTorch on the tiny random fixture (`scripts/make_bart_fixtures.py`): encoder
-//! states, logits, the loss and its gradients; `final_logits_bias` loaded and not trained.
+//! states, logits, the loss and its gradients; `final_logits_bias` loaded and not trained;
+//! greedy and beam search through the shared engine against `model.generate`.
 
 use burn::optim::GradientsParams;
 use serde_json::Value;
@@ -7,8 +8,8 @@ use st_core::backend::{DefaultBackend, TrainBackend};
 use st_core::weights::named_parameters;
 use st_models::{BartForConditionalGeneration, BartNames, EncoderDecoder, load_bart};
 use st_test_support::{
-    RefTensor, assert_gradient_map, assert_table_gradient, fixtures, int_matrix, ints,
-    max_abs_diff, parameter, reference, values,
+    RefTensor, assert_generate_case, assert_gradient_map, assert_table_gradient, fixtures,
+    int_matrix, ints, max_abs_diff, parameter, reference, values,
 };
 
 const FORWARD_TOL: f32 = 1e-4;
@@ -81,4 +82,26 @@ fn loss_gradients_equal_pytorch_and_the_logits_bias_is_not_trained() {
         grads.get::<DefaultBackend, 2>(bias.id).is_none(),
         "final_logits_bias got a gradient"
     );
+}
+
+#[test]
+fn greedy_and_beam_search_equal_transformers_generate() {
+    type B = DefaultBackend;
+    let (model, reference) = load::<B>();
+    let device = Default::default();
+    let batch = &reference["batch"];
+    let input_ids = int_matrix::<B>(&batch["input_ids"], &device);
+    let inputs = input_ids.dims()[0];
+    for case in reference["generate"].as_array().unwrap() {
+        let label = format!("bart {}", case["name"].as_str().unwrap());
+        // The fixture turns BART's forced end-of-sequence off; the engine has no such processor.
+        assert!(case["kwargs"]["forced_eos_token_id"].is_null(), "{label}");
+        let state = model.start(
+            input_ids.clone(),
+            int_matrix::<B>(&batch["attention_mask"], &device),
+        );
+        let prompts = model.decoder_prompts(inputs);
+        let compared = assert_generate_case(&model, state, &prompts, 1, case, &label);
+        eprintln!("{label}: {compared} sequences equal");
+    }
 }

@@ -7,12 +7,11 @@ use burn::optim::GradientsParams;
 use serde_json::Value;
 use st_core::backend::{DefaultBackend, TrainBackend};
 use st_core::weights::named_parameters;
-use st_models::generate::{GenerationConfig, generate};
 use st_models::seq2seq::t5::position::relative_position_bucket;
 use st_models::{EncoderDecoder, T5Config, T5ForConditionalGeneration, T5Names, load_t5, save_t5};
 use st_test_support::{
-    RefTensor, assert_gradient_map, assert_table_gradient, fixtures, int_matrix, ints,
-    max_abs_diff, reference, values,
+    RefTensor, assert_generate_case, assert_gradient_map, assert_table_gradient, fixtures,
+    int_matrix, ints, max_abs_diff, reference, values,
 };
 
 const FORWARD_TOL: f32 = 1e-4;
@@ -142,39 +141,13 @@ fn greedy_and_beam_search_equal_transformers_generate() {
         let inputs = input_ids.dims()[0];
         for case in reference["generate"].as_array().unwrap() {
             let label = format!("{name} {}", case["name"].as_str().unwrap());
-            let config: GenerationConfig = serde_json::from_value(case["kwargs"].clone()).unwrap();
             let state = model.start(
                 input_ids.clone(),
                 int_matrix::<B>(&batch["attention_mask"], &device),
             );
-            let out = generate(&model, state, &model.decoder_prompts(inputs), &config).unwrap();
-            let expected: Vec<Vec<i64>> =
-                serde_json::from_value(case["sequences"].clone()).unwrap();
-            let per_input = config.num_return_sequences;
-            assert_eq!(expected.len(), inputs * per_input, "{label}");
-            for (i, want) in expected.iter().enumerate() {
-                // transformers' rows: the decoder start token, the new tokens, pads after an end.
-                let mut new: Vec<u32> = want[1..].iter().map(|&t| t as u32).collect();
-                match new.iter().position(|t| config.eos_token_id.contains(t)) {
-                    Some(end) => new.truncate(end + 1),
-                    None => {
-                        while new.last() == Some(&config.pad()) {
-                            new.pop();
-                        }
-                    }
-                }
-                let got = &out[i / per_input][i % per_input];
-                assert_eq!(got.tokens, new, "{label}: sequence {i}");
-                if let Some(scores) = case["sequences_scores"].as_array() {
-                    let want = scores[i].as_f64().unwrap() as f32;
-                    let score = got.score.expect("beam search scores its sequences");
-                    assert!(
-                        (score - want).abs() <= 1e-4,
-                        "{label}: sequence {i}: score {score} vs {want}"
-                    );
-                }
-            }
-            eprintln!("{label}: {} sequences equal", expected.len());
+            let prompts = model.decoder_prompts(inputs);
+            let compared = assert_generate_case(&model, state, &prompts, 1, case, &label);
+            eprintln!("{label}: {compared} sequences equal");
         }
     }
 }

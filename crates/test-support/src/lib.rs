@@ -199,6 +199,50 @@ pub fn assert_table_gradient<B: Backend>(
     );
 }
 
+/// `generate` with `model` from `state` on `prompts` against one recorded `model.generate`
+/// case (`{"name", "kwargs", "sequences", ["sequences_scores"]}`, transformers' rows: the
+/// `prompt_len` prompt tokens, the new ones, padding after an end), token for token and scores
+/// within 1e-4. Returns the number of sequences compared.
+pub fn assert_generate_case<B: Backend, M: st_models::generate::Autoregressive<B>>(
+    model: &M,
+    state: M::State,
+    prompts: &[Vec<u32>],
+    prompt_len: usize,
+    case: &Value,
+    label: &str,
+) -> usize {
+    use st_models::generate::{GenerationConfig, generate};
+    let config: GenerationConfig =
+        serde_json::from_value(case["kwargs"].clone()).expect("generation kwargs");
+    let out = generate(model, state, prompts, &config).expect("generate");
+    let expected: Vec<Vec<i64>> =
+        serde_json::from_value(case["sequences"].clone()).expect("sequences");
+    let per_prompt = config.num_return_sequences;
+    assert_eq!(expected.len(), prompts.len() * per_prompt, "{label}");
+    for (i, want) in expected.iter().enumerate() {
+        let mut new: Vec<u32> = want[prompt_len..].iter().map(|&t| t as u32).collect();
+        match new.iter().position(|t| config.eos_token_id.contains(t)) {
+            Some(end) => new.truncate(end + 1),
+            None => {
+                while new.last() == Some(&config.pad()) {
+                    new.pop();
+                }
+            }
+        }
+        let got = &out[i / per_prompt][i % per_prompt];
+        assert_eq!(got.tokens, new, "{label}: sequence {i}");
+        if let Some(scores) = case["sequences_scores"].as_array() {
+            let want = scores[i].as_f64().expect("a score") as f32;
+            let score = got.score.expect("beam search scores its sequences");
+            assert!(
+                (score - want).abs() <= 1e-4,
+                "{label}: sequence {i}: score {score} vs {want}"
+            );
+        }
+    }
+    expected.len()
+}
+
 /// One test module per fixture, each running the named checks (functions of the calling file
 /// taking `(fixture, model_type)`) as tests of the same name:
 ///

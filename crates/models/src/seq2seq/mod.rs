@@ -8,13 +8,15 @@
 
 pub mod bart;
 pub(crate) mod masks;
+pub mod state;
 pub mod t5;
 
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor};
 
 pub use bart::{BartConfig, BartForConditionalGeneration, BartNames, load_bart};
-pub use t5::{T5Config, T5ForConditionalGeneration, T5Names, T5State, load_t5, save_t5};
+pub use state::Seq2SeqState;
+pub use t5::{T5Config, T5ForConditionalGeneration, T5Names, load_t5, save_t5};
 
 /// What every encoder-decoder offers the tasks: encode once, decode teacher-forced, and the
 /// sequence-to-sequence loss of `transformers`' `*ForConditionalGeneration(…, labels=…)`.

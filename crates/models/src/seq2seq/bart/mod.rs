@@ -16,6 +16,7 @@
 //! .embed_tokens.weight` are ignored when a checkpoint carries them.
 
 mod config;
+mod generate;
 mod model;
 
 pub use config::BartConfig;

@@ -57,18 +57,34 @@ impl<B: Backend> BartAttention<B> {
             .swap_dims(1, 2)
     }
 
-    /// `x` `[rows, n, d]` attends over `memory` with the additive `bias` `[rows, heads, n, keys]`.
-    fn forward(&self, x: Tensor<B, 3>, memory: Tensor<B, 3>, bias: Tensor<B, 4>) -> Tensor<B, 3> {
+    /// The keys and values `[rows, heads, keys, head_dim]` of `memory`.
+    pub(crate) fn keys_values(&self, memory: Tensor<B, 3>) -> KeysValues<B> {
+        let k = self.heads(linear_tokens(&self.k_proj, memory.clone()));
+        (k, self.heads(linear_tokens(&self.v_proj, memory)))
+    }
+
+    /// `x` `[rows, n, d]` attends over keys `k` and values `v` with the additive `bias`
+    /// `[rows, heads, n, keys]`.
+    fn attend(&self, x: Tensor<B, 3>, (k, v): KeysValues<B>, bias: Tensor<B, 4>) -> Tensor<B, 3> {
         let [rows, n, d] = x.dims();
         let scale = ((d / self.num_heads) as f64).powf(-0.5);
         let q = self.heads(linear_tokens(&self.q_proj, x));
-        let k = self.heads(linear_tokens(&self.k_proj, memory.clone()));
-        let v = self.heads(linear_tokens(&self.v_proj, memory));
         let scores = q.matmul(k.swap_dims(2, 3)).mul_scalar(scale) + bias;
         let probs = self.dropout.forward(crate::host::softmax_last(scores));
         let context = probs.matmul(v).swap_dims(1, 2).reshape([rows, n, d]);
         linear_tokens(&self.out_proj, context)
     }
+}
+
+/// An attention layer's keys and values, `[rows, heads, keys, head_dim]` each.
+pub(crate) type KeysValues<B> = (Tensor<B, 4>, Tensor<B, 4>);
+
+/// Where a layer's self-attention keys and values come from.
+pub(crate) enum SelfKeys<'a, B: Backend> {
+    /// From the layer's own input (a whole sequence).
+    Fresh,
+    /// The new positions' join `cache`'s layer `layer` (incremental decoding).
+    Cached(&'a mut crate::decoder::KvCache<B>, usize),
 }
 
 /// One post-LayerNorm layer (`BartEncoderLayer`, or `BartDecoderLayer` with the
@@ -111,20 +127,28 @@ impl<B: Backend> BartLayer<B> {
         }
     }
 
-    fn forward(
+    /// The layer over `x`; `cross` gives the decoder's cross-attention keys and values with
+    /// their mask.
+    pub(crate) fn forward(
         &self,
         x: Tensor<B, 3>,
+        self_keys: SelfKeys<'_, B>,
         self_bias: Tensor<B, 4>,
-        cross: Option<(&Tensor<B, 3>, &Tensor<B, 4>)>,
+        cross: Option<(KeysValues<B>, Tensor<B, 4>)>,
     ) -> Tensor<B, 3> {
-        let attended = self.self_attn.forward(x.clone(), x.clone(), self_bias);
+        let kv = self.self_attn.keys_values(x.clone());
+        let kv = match self_keys {
+            SelfKeys::Fresh => kv,
+            SelfKeys::Cached(cache, layer) => cache.extend(layer, kv.0, kv.1),
+        };
+        let attended = self.self_attn.attend(x.clone(), kv, self_bias);
         let mut x = self
             .self_attn_layer_norm
             .forward(x + self.dropout.forward(attended));
-        if let (Some(attention), Some(norm), Some((memory, bias))) =
+        if let (Some(attention), Some(norm), Some((kv, bias))) =
             (&self.encoder_attn, &self.encoder_attn_layer_norm, cross)
         {
-            let attended = attention.forward(x.clone(), memory.clone(), bias.clone());
+            let attended = attention.attend(x.clone(), kv, bias);
             x = norm.forward(x + self.dropout.forward(attended));
         }
         let hidden = activate(self.activation, linear_tokens(&self.fc1, x.clone()));
@@ -174,16 +198,9 @@ impl<B: Backend> BartStack<B> {
         attention_mask: Tensor<B, 2, Int>,
         encoder: Option<(Tensor<B, 3>, Tensor<B, 2, Int>)>,
     ) -> Tensor<B, 3> {
-        let [rows, n, d] = tokens.dims();
+        let [rows, n, _] = tokens.dims();
         let device = tokens.device();
-        let positions = Tensor::<B, 1, Int>::arange(
-            POSITION_OFFSET as i64..(n + POSITION_OFFSET) as i64,
-            &device,
-        )
-        .reshape([1, n]);
-        let positions = self.embed_positions.forward(positions).expand([rows, n, d]);
-        let x = self.layernorm_embedding.forward(tokens + positions);
-        let mut x = self.dropout.forward(x);
+        let mut x = self.embed(tokens, 0);
         let heads = self.layers.first().map_or(1, |l| l.self_attn.num_heads);
         let shape = [rows, heads, n, n];
         let mut self_bias = padding_bias(attention_mask, heads).expand(shape);
@@ -193,16 +210,30 @@ impl<B: Backend> BartStack<B> {
         }
         let cross = encoder.map(|(states, mask)| {
             let keys = states.dims()[1];
-            (
-                states,
-                padding_bias(mask, heads).expand([rows, heads, n, keys]),
-            )
+            let bias = padding_bias(mask, heads).expand([rows, heads, n, keys]);
+            (states, bias)
         });
         for layer in &self.layers {
-            let cross = cross.as_ref().map(|(states, bias)| (states, bias));
-            x = layer.forward(x, self_bias.clone(), cross);
+            let cross = match (&cross, &layer.encoder_attn) {
+                (Some((states, bias)), Some(attention)) => {
+                    Some((attention.keys_values(states.clone()), bias.clone()))
+                }
+                _ => None,
+            };
+            x = layer.forward(x, SelfKeys::Fresh, self_bias.clone(), cross);
         }
         x
+    }
+
+    /// Token embeddings plus the positions `past..past + n`, normalised (and dropped out).
+    pub(crate) fn embed(&self, tokens: Tensor<B, 3>, past: usize) -> Tensor<B, 3> {
+        let [rows, n, d] = tokens.dims();
+        let first = (past + POSITION_OFFSET) as i64;
+        let positions =
+            Tensor::<B, 1, Int>::arange(first..first + n as i64, &tokens.device()).reshape([1, n]);
+        let positions = self.embed_positions.forward(positions).expand([rows, n, d]);
+        self.dropout
+            .forward(self.layernorm_embedding.forward(tokens + positions))
     }
 }
 
@@ -218,7 +249,8 @@ pub struct BartModel<B: Backend> {
 }
 
 impl<B: Backend> BartModel<B> {
-    fn embed(&self, ids: Tensor<B, 2, Int>) -> Tensor<B, 3> {
+    /// The (scaled) token embeddings of `ids`.
+    pub(crate) fn embed(&self, ids: Tensor<B, 2, Int>) -> Tensor<B, 3> {
         let tokens = self.shared.forward(ids);
         if self.embed_scale == 1.0 {
             tokens
@@ -241,6 +273,11 @@ pub struct BartForConditionalGeneration<B: Backend> {
 }
 
 impl<B: Backend> BartForConditionalGeneration<B> {
+    /// The LM head over decoder outputs `[rows, d]`: the shared table, plus the bias.
+    pub(crate) fn logits(&self, hidden: Tensor<B, 2>) -> Tensor<B, 2> {
+        hidden.matmul(self.model.shared.weight.val().transpose()) + self.final_logits_bias.val()
+    }
+
     /// A randomly initialised model of `config`'s shapes (`final_logits_bias` zero).
     pub fn new(config: &BartConfig, device: &B::Device) -> Self {
         Self {
@@ -289,10 +326,7 @@ impl<B: Backend> EncoderDecoder<B> for BartForConditionalGeneration<B> {
             Some((encoded, attention_mask)),
         );
         let [_, _, d] = hidden.dims();
-        let logits = hidden
-            .reshape([rows * m, d])
-            .matmul(self.model.shared.weight.val().transpose())
-            + self.final_logits_bias.val();
+        let logits = self.logits(hidden.reshape([rows * m, d]));
         let [_, vocab] = logits.dims();
         logits.reshape([rows, m, vocab])
     }

@@ -30,7 +30,6 @@ mod model;
 pub mod position;
 
 pub use config::T5Config;
-pub use generate::T5State;
 pub use layers::{T5Attention, T5AttentionLayer, T5Block, T5Dense, T5FeedForward, T5Stack};
 pub use model::{T5ForConditionalGeneration, load_t5, save_t5};
 
