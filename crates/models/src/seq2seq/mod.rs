@@ -43,6 +43,12 @@ pub trait EncoderDecoder<B: Backend> {
     /// What ignored label positions become among the decoder inputs.
     fn pad_token_id(&self) -> u32;
 
+    /// The prompts of `inputs` decoding sequences: each starts from the decoder start token
+    /// alone.
+    fn decoder_prompts(&self, inputs: usize) -> Vec<Vec<u32>> {
+        vec![vec![self.decoder_start_token_id()]; inputs]
+    }
+
     /// The decoder inputs that teach the model `labels` ([`shift_right`]).
     fn decoder_inputs(&self, labels: Tensor<B, 2, Int>) -> Tensor<B, 2, Int> {
         shift_right(labels, self.decoder_start_token_id(), self.pad_token_id())

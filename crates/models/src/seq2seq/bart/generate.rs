@@ -28,11 +28,6 @@ impl<B: Backend> BartForConditionalGeneration<B> {
             .collect();
         Seq2SeqState::new(cross, attention_mask, heads)
     }
-
-    /// Each decoding sequence starts from the decoder start token alone.
-    pub fn decoder_prompts(&self, inputs: usize) -> Vec<Vec<u32>> {
-        vec![vec![self.decoder_start_token_id]; inputs]
-    }
 }
 
 impl<B: Backend> Autoregressive<B> for BartForConditionalGeneration<B> {
