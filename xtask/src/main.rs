@@ -5,7 +5,8 @@
 //!   `make_ner_fixtures.py`, `make_qa_fixtures.py`, `make_lm_fixtures.py`), metrics
 //!   (`scripts/make_metric_fixtures.py`, scikit-learn / seqeval / the SQuAD script), training
 //!   (`scripts/make_train_fixtures.py`, schedules, optimisers, clipping) and GPT-2 with
-//!   `generate` (`scripts/make_gpt2_fixtures.py`), T5 and BART (`scripts/make_t5_fixtures.py`, `make_bart_fixtures.py`) — in a Python virtual environment outside the
+//!   `generate` (`scripts/make_gpt2_fixtures.py`), T5 and BART (`scripts/make_t5_fixtures.py`, `make_bart_fixtures.py`) and Python Simple
+//!   Transformers' seq2seq models on them (`scripts/make_seq2seq_fixtures.py`) — in a Python virtual environment outside the
 //!   repository (`$ST_VENV`, default `~/.cache/st-venv`), created and filled from
 //!   `scripts/requirements-fixtures.txt` when missing. Set `ST_MINILM_DIR` to also record the
 //!   real all-MiniLM-L6-v2 reference.
@@ -128,5 +129,30 @@ fn fixtures() -> Result<(), String> {
             .current_dir(&root)
             .env("HF_HUB_OFFLINE", "1"))?;
     }
+    // Python Simple Transformers' T5Model and Seq2SeqModel on those fixtures
+    // (fixtures/seq2seq); simpletransformers is installed without its declared dependencies,
+    // as scripts/requirements-lm-python.txt says.
+    let has_st = Command::new(&python)
+        .args(["-c", "import simpletransformers"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_st {
+        run(Command::new(&python)
+            .args(["-m", "pip", "install", "-r"])
+            .arg(root.join("scripts/requirements-lm-python.txt")))?;
+        run(Command::new(&python).args([
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "simpletransformers==0.70.8",
+        ]))?;
+    }
+    run(Command::new(&python)
+        .arg(root.join("scripts/make_seq2seq_fixtures.py"))
+        .arg("--out")
+        .arg(root.join("fixtures"))
+        .current_dir(&root)
+        .env("HF_HUB_OFFLINE", "1"))?;
     Ok(())
 }

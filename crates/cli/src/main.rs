@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod generate;
 mod lm;
+mod seq2seq;
 mod task;
 mod tasks;
 
@@ -16,6 +17,7 @@ use st_lm::LanguageModelingModel;
 use st_ner::NerModel;
 use st_qa::QuestionAnsweringModel;
 use st_representation::{CombineStrategy, RepresentationModel, RepresentationOptions};
+use st_seq2seq::{Seq2SeqModel, T5Model};
 use task::TaskCommand;
 use tasks::{ClassificationFlags, NerFlags, NoFlags, QaPredictFlags};
 
@@ -60,6 +62,22 @@ enum Command {
         #[command(subcommand)]
         command: TaskCommand<lm::LmTrainFlags, lm::LmPredictFlags>,
     },
+    /// Sequence-to-sequence (Seq2SeqModel): an encoder-decoder such as BART fine-tuned on
+    /// input_text → target_text rows (TSV, CSV or JSONL); predict reads one input per line.
+    Seq2seq {
+        #[command(subcommand)]
+        command: TaskCommand<NoFlags, NoFlags>,
+    },
+    /// T5 and mT5 (T5Model): prefix, input_text, target_text rows; predict reads one input
+    /// per line, its "prefix: " included.
+    T5 {
+        #[command(subcommand)]
+        command: TaskCommand<NoFlags, NoFlags>,
+    },
+    /// Summarise texts with a saved encoder-decoder (the summarization pipeline).
+    Summarize(seq2seq::PipelineCommand),
+    /// Translate texts with a saved encoder-decoder (the translation pipeline).
+    Translate(seq2seq::PipelineCommand),
     /// Fill the mask tokens of texts with a masked language model (the fill-mask pipeline).
     FillMask(lm::FillMaskCommand),
     /// Continue prompts with a language model (Simple Transformers' LanguageGenerationModel).
@@ -109,6 +127,10 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Ner { command } => task::run::<NerModel>(command),
         Command::Qa { command } => task::run::<QuestionAnsweringModel>(command),
         Command::Lm { command } => task::run::<LanguageModelingModel>(command),
+        Command::Seq2seq { command } => task::run::<Seq2SeqModel>(command),
+        Command::T5 { command } => task::run::<T5Model>(command),
+        Command::Summarize(command) => seq2seq::run_pipeline(seq2seq::Pipeline::Summarize, command),
+        Command::Translate(command) => seq2seq::run_pipeline(seq2seq::Pipeline::Translate, command),
         Command::FillMask(command) => lm::fill_mask(command),
         Command::Generate(command) => generate::run(command),
         Command::Encode {

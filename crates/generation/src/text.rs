@@ -6,29 +6,7 @@
 
 use st_core::tokenizer::{Tokenizer, TokenizerError};
 
-/// `transformers`' `clean_up_tokenization`: the spaces a word-level detokeniser leaves before
-/// punctuation and English contractions removed.
-pub fn clean_up_tokenization(text: &str) -> String {
-    const RULES: [(&str, &str); 10] = [
-        (" .", "."),
-        (" ?", "?"),
-        (" !", "!"),
-        (" ,", ","),
-        (" ' ", "'"),
-        (" n't", "n't"),
-        (" 'm", "'m"),
-        (" 's", "'s"),
-        (" 've", "'ve"),
-        (" 're", "'re"),
-    ];
-    let mut out = text.to_string();
-    for (from, to) in RULES {
-        if out.contains(from) {
-            out = out.replace(from, to);
-        }
-    }
-    out
-}
+pub use st_core::tokenizer::clean_up_tokenization;
 
 /// How one sequence's tokens become its continuation text.
 pub struct Detokenizer<'a> {

@@ -42,14 +42,19 @@ pub use heads::{HeadNames, HeadTask, SameNames, SequenceHead, TaskNames};
 pub use layers::linear_tokens;
 pub use loader::{
     BertShape, LoadOptions, LoadedEncoder, load_encoder, load_encoder_spec, load_encoder_with,
-    read_config, save_encoder, save_pretrained, write_random_bert,
+    read_config, save_encoder, save_hf_model, save_pretrained, write_random_bert,
 };
 pub use mlm::{MaskedLm, MlmHead, MlmLayout};
 pub use registry::{
     Family, encoder_architecture, lookup, model_types, register, register_encoder,
     supported_model_types,
 };
-pub use seq2seq::{BartConfig, BartForConditionalGeneration, BartNames, EncoderDecoder, load_bart};
-pub use seq2seq::{T5Config, T5ForConditionalGeneration, T5Names, load_t5, save_t5};
+pub use seq2seq::{
+    BartConfig, BartForConditionalGeneration, BartNames, EncoderDecoder, load_bart, save_bart,
+};
+pub use seq2seq::{
+    Seq2SeqArchitecture, Seq2SeqLm, Seq2SeqState, T5Config, T5ForConditionalGeneration, T5Names,
+    load_t5, save_t5, seq2seq_architecture,
+};
 pub use spec::EncoderSpec;
 pub use task::{EncoderWithHead, Head, assemble, load_with_head, save_with_head};

@@ -4,11 +4,14 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use burn::module::Module;
 use burn::tensor::backend::Backend;
 use serde_json::Value;
 use st_core::args::Args;
 use st_core::staging::StagedDir;
-use st_core::weights::{Checkpoint, LoadReport, load_into, save_safetensors};
+use st_core::weights::{
+    Checkpoint, LoadReport, NameMap, SAFETENSORS_FILE, load_into, save_safetensors,
+};
 
 use crate::config::EncoderConfig;
 use crate::{Encoder, EncoderArchitecture, EncoderSpec, ModelError};
@@ -32,6 +35,29 @@ pub fn read_config(dir: &Path) -> Result<Value, ModelError> {
     }
     let text = std::fs::read_to_string(&path).map_err(|e| st_core::Error::io(&path, e))?;
     serde_json::from_str(&text).map_err(|e| st_core::Error::Json { path, source: e }.into())
+}
+
+/// Write `module`'s safetensors (named by `names`) and a `config.json` into `dir` (created if
+/// missing): `hf_config` as loaded, with `updates` laid over its keys (the architecture class,
+/// a vocabulary grown by added tokens, how the head is tied). Every save of a model goes here.
+pub fn save_hf_model<B: Backend, M: Module<B>>(
+    module: &M,
+    names: &dyn NameMap,
+    with_prefix: bool,
+    hf_config: &Value,
+    updates: impl IntoIterator<Item = (&'static str, Value)>,
+    dir: &Path,
+) -> Result<(), ModelError> {
+    let io = |path: &Path, e: std::io::Error| ModelError::from(st_core::Error::io(path, e));
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    save_safetensors(module, names, with_prefix, &dir.join(SAFETENSORS_FILE))?;
+    let mut config = hf_config.as_object().cloned().unwrap_or_default();
+    for (key, value) in updates {
+        config.insert(key.into(), value);
+    }
+    let path = dir.join(st_core::hub::CONFIG_FILE);
+    let text = serde_json::to_string_pretty(&Value::Object(config)).unwrap_or_default();
+    std::fs::write(&path, text + "\n").map_err(|e| io(&path, e))
 }
 
 /// Options for [`load_encoder_with`].

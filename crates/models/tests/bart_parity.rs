@@ -94,8 +94,9 @@ fn greedy_and_beam_search_equal_transformers_generate() {
     let inputs = input_ids.dims()[0];
     for case in reference["generate"].as_array().unwrap() {
         let label = format!("bart {}", case["name"].as_str().unwrap());
-        // The fixture turns BART's forced end-of-sequence off; the engine has no such processor.
-        assert!(case["kwargs"]["forced_eos_token_id"].is_null(), "{label}");
+        // BART's generation defaults: `<s>` forced after the start token, `</s>` at the limit.
+        assert_eq!(case["kwargs"]["forced_bos_token_id"], 0, "{label}");
+        assert_eq!(case["kwargs"]["forced_eos_token_id"], 2, "{label}");
         let state = model.start(
             input_ids.clone(),
             int_matrix::<B>(&batch["attention_mask"], &device),

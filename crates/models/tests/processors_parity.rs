@@ -31,6 +31,7 @@ fn apply(name: &str, params: &Value, history: &[u32], row: &mut [f32]) {
         tokens: history,
         len: history.len(),
         new: 0,
+        limit: usize::MAX,
     };
     match name {
         "TemperatureLogitsWarper" => {

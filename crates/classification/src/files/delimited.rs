@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use st_core::text::TextFile;
+use st_core::text::{Delimiter, RecordProblem, TextFile};
 
 use super::{DataError, FileFormat, Need, RawLabel, RawRow, RowProblem, named_columns};
 
@@ -68,7 +68,7 @@ pub(super) fn read_delimited(
 ) -> Result<Vec<RawRow>, DataError> {
     let path = file.path;
     let text = file.read_to_string()?;
-    let mut records = Records::new(text.as_bytes(), format, path);
+    let mut records = Records::new(&text, format, path);
     let Some((line, first)) = records.next_fields()? else {
         return Ok(Vec::new());
     };
@@ -101,108 +101,34 @@ fn warn_positional(path: &Path) {
     );
 }
 
-/// Records of an in-memory CSV/TSV file, each with the line it starts on.
+/// The records of `text` with their lines; a malformed one is an error naming `path`'s line.
 struct Records<'a> {
-    reader: csv::Reader<&'a [u8]>,
-    record: csv::ByteRecord,
-    lines: LineIndex<'a>,
+    inner: st_core::text::Records<'a>,
     path: &'a Path,
 }
 
 impl<'a> Records<'a> {
-    fn new(bytes: &'a [u8], format: FileFormat, path: &'a Path) -> Self {
+    fn new(text: &'a str, format: FileFormat, path: &'a Path) -> Self {
         let delimiter = if format == FileFormat::Tsv {
-            b'\t'
+            Delimiter::Tab
         } else {
-            b','
+            Delimiter::Comma
         };
-        let reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(delimiter)
-            .quoting(format == FileFormat::Csv)
-            .from_reader(bytes);
         Self {
-            reader,
-            record: csv::ByteRecord::new(),
-            lines: LineIndex::new(bytes),
+            inner: st_core::text::Records::new(text, delimiter),
             path,
         }
     }
 
-    /// The next record as its start line and UTF-8 fields; `None` at the end of the file.
-    /// Reading from memory, `csv` has no I/O to fail on, so its errors are reported as
-    /// malformed rows.
     fn next_fields(&mut self) -> Result<Option<(usize, Vec<String>)>, DataError> {
-        let path = self.path;
-        let more = match self.reader.read_byte_record(&mut self.record) {
-            Ok(more) => more,
-            Err(err) => {
-                let line = err.position().map_or(0, |p| self.lines.line_at(p.byte()));
-                let problem = RowProblem::InvalidCsv(err.to_string());
-                return Err(DataError::row(path, line, problem));
-            }
-        };
-        if !more {
-            return Ok(None);
-        }
-        let byte = self.record.position().map_or(0, csv::Position::byte);
-        let line = self.lines.line_at(byte);
-        let fields = decode_fields(&self.record).map_err(|p| DataError::row(path, line, p))?;
-        Ok(Some((line, fields)))
-    }
-}
-
-/// Maps the byte offsets of successive records to 1-based line numbers.
-///
-/// `csv`'s own `Position::line` is wrong after blank lines (BurntSushi/rust-csv#208), and a
-/// record's offset may point at the blank lines skipped before it; so line ends right at the
-/// offset are passed over (a record never starts with one) and newlines are counted up to it.
-struct LineIndex<'a> {
-    bytes: &'a [u8],
-    offset: usize,
-    line: usize,
-}
-
-impl<'a> LineIndex<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
-        Self {
-            bytes,
-            offset: 0,
-            line: 1,
-        }
-    }
-
-    /// The line of the record at `byte`. Offsets never decrease between calls, as records
-    /// are read in order; if one did, the last line would be returned again.
-    fn line_at(&mut self, byte: u64) -> usize {
-        let byte = usize::try_from(byte).unwrap_or(usize::MAX);
-        let rest = self.bytes.get(byte..).unwrap_or_default();
-        let start = byte
-            + rest
-                .iter()
-                .take_while(|b| matches!(b, b'\r' | b'\n'))
-                .count();
-        if let Some(passed) = self.bytes.get(self.offset..start) {
-            self.line += passed.iter().filter(|&&b| b == b'\n').count();
-            self.offset = start;
-        }
-        self.line
-    }
-}
-
-/// Turns every field into a `String`. The text was decoded before splitting, and splitting
-/// UTF-8 at ASCII delimiters keeps it UTF-8, so the check cannot fail on a decoded file; it
-/// stays a check rather than an unchecked conversion.
-fn decode_fields(record: &csv::ByteRecord) -> Result<Vec<String>, RowProblem> {
-    record
-        .iter()
-        .map(|field| {
-            std::str::from_utf8(field)
-                .map(str::to_owned)
-                .map_err(|_| RowProblem::InvalidUtf8)
+        self.inner.next_fields().map_err(|(line, problem)| {
+            let problem = match problem {
+                RecordProblem::InvalidCsv(message) => RowProblem::InvalidCsv(message),
+                RecordProblem::InvalidUtf8 => RowProblem::InvalidUtf8,
+            };
+            DataError::row(self.path, line, problem)
         })
-        .collect()
+    }
 }
 
 /// Picks the layout's columns out of a CSV/TSV row.

@@ -28,6 +28,7 @@
 
 mod encoding;
 mod lines;
+pub mod records;
 
 #[cfg(test)]
 mod tests;
@@ -37,6 +38,7 @@ use std::path::{Path, PathBuf};
 
 pub use encoding::{Malformed, TextEncoding, UnknownEncoding};
 pub use lines::{LineDecoder, Lines, RawLine};
+pub use records::{Delimiter, RecordProblem, Records};
 
 /// A data file and the encoding to read it in (`None` = UTF-8). Readers take
 /// `impl Into<TextFile>`, so a plain `&Path` still means a UTF-8 file.

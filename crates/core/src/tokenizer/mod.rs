@@ -338,6 +338,21 @@ impl Tokenizer {
             .map_err(|e| TokenizerError::Encode(format!("decoding: {e}")))
     }
 
+    /// The text of `ids` as `transformers` 5 decodes with `clean_up_tokenization_spaces=True`:
+    /// [`clean_up_tokenization`] applied, except for BPE tokenizers (GPT-2's, BART's), whose
+    /// spaces before punctuation are real.
+    pub fn decode_cleaned(
+        &self,
+        ids: &[u32],
+        skip_special_tokens: bool,
+    ) -> Result<String, TokenizerError> {
+        let text = self.decode(ids, skip_special_tokens)?;
+        Ok(match self.inner.get_model() {
+            tokenizers::ModelWrapper::BPE(_) => text,
+            _ => clean_up_tokenization(&text),
+        })
+    }
+
     /// The ids of every special token (Python's `all_special_ids`: the template's and the added
     /// special tokens), sorted, which masking and fill-mask never touch.
     pub fn special_ids(&self) -> Vec<u32> {
@@ -464,4 +479,28 @@ impl Tokenizer {
         }
         batch
     }
+}
+
+/// `transformers`' `clean_up_tokenization`: the spaces a word-level detokeniser leaves before
+/// punctuation and English contractions removed.
+pub fn clean_up_tokenization(text: &str) -> String {
+    const RULES: [(&str, &str); 10] = [
+        (" .", "."),
+        (" ?", "?"),
+        (" !", "!"),
+        (" ,", ","),
+        (" ' ", "'"),
+        (" n't", "n't"),
+        (" 'm", "'m"),
+        (" 's", "'s"),
+        (" 've", "'ve"),
+        (" 're", "'re"),
+    ];
+    let mut out = text.to_string();
+    for (from, to) in RULES {
+        if out.contains(from) {
+            out = out.replace(from, to);
+        }
+    }
+    out
 }

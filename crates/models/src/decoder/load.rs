@@ -9,7 +9,7 @@ use serde_json::Value;
 use st_core::args::ModelArgs;
 use st_core::hub::CONFIG_FILE;
 use st_core::tokenizer::{Tokenizer, TokenizerOptions};
-use st_core::weights::{Checkpoint, LoadReport, SAFETENSORS_FILE, load_into, save_safetensors};
+use st_core::weights::{Checkpoint, LoadReport, load_into};
 
 use super::{DecoderArchitecture, DecoderConfig, Gpt2LmHead, decoder_architecture};
 use crate::ModelError;
@@ -107,18 +107,14 @@ pub fn save_decoder<B: Backend>(
     spec: &DecoderSpec,
     dir: &Path,
 ) -> Result<(), ModelError> {
-    let io = |path: &Path, e: std::io::Error| ModelError::from(st_core::Error::io(path, e));
-    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    let names = spec.arch.name_map();
-    save_safetensors(model, names.as_ref(), true, &dir.join(SAFETENSORS_FILE))?;
-    let mut config = spec.hf_config.as_object().cloned().unwrap_or_default();
     let class = format!("{}LMHeadModel", spec.arch.hf_class_prefix());
-    config.insert("architectures".into(), Value::from(vec![class]));
-    config.insert(
-        "vocab_size".into(),
-        Value::from(model.transformer.wte.weight.dims()[0]),
-    );
-    let path = dir.join(CONFIG_FILE);
-    let text = serde_json::to_string_pretty(&Value::Object(config)).unwrap_or_default();
-    std::fs::write(&path, text + "\n").map_err(|e| io(&path, e))
+    let updates = [
+        ("architectures", Value::from(vec![class])),
+        (
+            "vocab_size",
+            Value::from(model.transformer.wte.weight.dims()[0]),
+        ),
+    ];
+    let names = spec.arch.name_map();
+    crate::save_hf_model(model, names.as_ref(), true, &spec.hf_config, updates, dir)
 }

@@ -95,6 +95,7 @@ pub(crate) fn search<B: Backend, M: Autoregressive<B>>(
                     tokens: &rows.tokens[r],
                     len,
                     new: len - run.prompt_len,
+                    limit: run.limit,
                 };
                 processors::process(config, history, row);
                 if config.do_sample {

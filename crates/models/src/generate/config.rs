@@ -69,6 +69,11 @@ pub struct GenerationConfig {
     /// Tokens that end a sequence (one id or a list, as `generation_config.json` has it).
     #[serde(deserialize_with = "one_or_many")]
     pub eos_token_id: Vec<u32>,
+    /// The token forced as the first one after the decoder start (BART, mBART-50).
+    pub forced_bos_token_id: Option<u32>,
+    /// The token(s) forced when a sequence reaches one below its length limit (BART).
+    #[serde(deserialize_with = "one_or_many")]
+    pub forced_eos_token_id: Vec<u32>,
     /// Fills finished sequences and left-pads prompts; the first end-of-sequence token when
     /// unset, as `transformers` falls back.
     pub pad_token_id: Option<u32>,
@@ -95,6 +100,8 @@ impl Default for GenerationConfig {
             early_stopping: EarlyStopping::default(),
             num_return_sequences: 1,
             eos_token_id: Vec::new(),
+            forced_bos_token_id: None,
+            forced_eos_token_id: Vec::new(),
             pad_token_id: None,
             seed: 42,
         }
@@ -124,7 +131,51 @@ pub struct ConfigError {
     pub reason: String,
 }
 
+/// The keys a model directory's generation settings are read from (`transformers`'s own
+/// names); task arguments (beams, lengths, sampling) are laid over them.
+const MODEL_KEYS: [&str; 8] = [
+    "eos_token_id",
+    "pad_token_id",
+    "forced_bos_token_id",
+    "forced_eos_token_id",
+    "no_repeat_ngram_size",
+    "min_length",
+    "repetition_penalty",
+    "bad_words_ids",
+];
+
 impl GenerationConfig {
+    /// The generation settings a model directory carries, as `generate` starts from them:
+    /// `generation_config.json`, else the same keys of `config.json` (the legacy place), over
+    /// the defaults. Only [`MODEL_KEYS`] are read; a key that does not parse is an error
+    /// naming the file.
+    pub fn from_model_dir(dir: &std::path::Path) -> Result<Self, crate::ModelError> {
+        let generation = dir.join("generation_config.json");
+        let path = if generation.is_file() {
+            generation
+        } else {
+            dir.join(st_core::hub::CONFIG_FILE)
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| st_core::Error::io(&path, e))?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|source| st_core::Error::Json {
+                path: path.clone(),
+                source,
+            })?;
+        let picked: serde_json::Map<String, serde_json::Value> = MODEL_KEYS
+            .iter()
+            .filter_map(|&key| Some((key.to_string(), json.get(key)?.clone())))
+            .filter(|(_, value)| !value.is_null())
+            .collect();
+        serde_json::from_value(serde_json::Value::Object(picked)).map_err(|source| {
+            st_core::Error::Json {
+                path: path.clone(),
+                source,
+            }
+            .into()
+        })
+    }
+
     /// The refusals `transformers` makes up front, each naming the setting.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let bad = |key, reason: String| Err(ConfigError { key, reason });

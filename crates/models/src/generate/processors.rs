@@ -17,10 +17,13 @@ pub struct History<'a> {
     pub len: usize,
     /// Tokens generated so far.
     pub new: usize,
+    /// The most tokens the sequence may reach (`max_length`, or prompt + `max_new_tokens`).
+    pub limit: usize,
 }
 
 /// The processors that shape scores before any choice (greedy, sampling and beam search), in
-/// `transformers`' order: repetition penalty, no-repeat n-grams, bad words, minimum lengths.
+/// `transformers`' order: repetition penalty, no-repeat n-grams, bad words, minimum lengths,
+/// forced first and last tokens.
 pub fn process(config: &GenerationConfig, history: History<'_>, scores: &mut [f32]) {
     if config.repetition_penalty != 1.0 {
         repetition_penalty(config.repetition_penalty as f32, history.tokens, scores);
@@ -38,6 +41,25 @@ pub fn process(config: &GenerationConfig, history: History<'_>, scores: &mut [f3
     }
     if history.len < config.min_length || history.new < config.min_new_tokens {
         ban(&config.eos_token_id, scores);
+    }
+    if let Some(bos) = config.forced_bos_token_id
+        && history.len == 1
+    {
+        force(&[bos], scores);
+    }
+    if !config.forced_eos_token_id.is_empty() && history.len + 1 == history.limit {
+        force(&config.forced_eos_token_id, scores);
+    }
+}
+
+/// `ForcedBOSTokenLogitsProcessor` / `ForcedEOSTokenLogitsProcessor`: every token but `tokens`
+/// banned, and those scored 0 (so that a beam's score is unchanged by the forced step).
+pub fn force(tokens: &[u32], scores: &mut [f32]) {
+    scores.fill(BANNED);
+    for &t in tokens {
+        if let Some(s) = scores.get_mut(t as usize) {
+            *s = 0.0;
+        }
     }
 }
 

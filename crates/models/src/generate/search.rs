@@ -53,6 +53,7 @@ pub(crate) fn search<B: Backend, M: Autoregressive<B>>(
                     tokens: &rows.tokens[r],
                     len,
                     new: len - run.prompt_len,
+                    limit: run.limit,
                 };
                 processors::process(config, history, row);
                 Some(if config.do_sample {

@@ -253,6 +253,7 @@ fn processors_follow_transformers_on_small_cases() {
             tokens: &tokens,
             len: 5,
             new: 0,
+            limit: 20,
         },
         &mut s,
     );
@@ -274,4 +275,26 @@ fn processors_follow_transformers_on_small_cases() {
     top_p(0.7, 1, &mut s);
     assert_eq!(s.iter().filter(|x| **x == BANNED).count(), 2);
     assert!(s[0] > BANNED && s[1] > BANNED);
+
+    // Forced tokens: the first after the start token, and the last before the limit.
+    let config = GenerationConfig {
+        forced_bos_token_id: Some(1),
+        forced_eos_token_id: vec![3],
+        ..GenerationConfig::default()
+    };
+    let at = |len: usize| {
+        let mut s = vec![0.5; 4];
+        let tokens = vec![0; len];
+        let history = History {
+            tokens: &tokens,
+            len,
+            new: len - 1,
+            limit: 5,
+        };
+        process(&config, history, &mut s);
+        s
+    };
+    assert_eq!(at(1), vec![BANNED, 0.0, BANNED, BANNED]);
+    assert_eq!(at(2), vec![0.5; 4]);
+    assert_eq!(at(4), vec![BANNED, BANNED, BANNED, 0.0]);
 }

@@ -22,6 +22,7 @@ mod model;
 pub use config::BartConfig;
 pub use model::{
     BartAttention, BartForConditionalGeneration, BartLayer, BartModel, BartStack, load_bart,
+    load_bart_configured, save_bart,
 };
 
 use st_core::weights::{HfName, NameMap};

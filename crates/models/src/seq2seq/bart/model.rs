@@ -6,6 +6,7 @@ use burn::module::{Module, Param};
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor};
+use serde_json::Value;
 use st_core::hub::CONFIG_FILE;
 use st_core::weights::{Checkpoint, LoadReport, load_into};
 
@@ -347,13 +348,43 @@ pub fn load_bart<B: Backend>(
     dir: &Path,
     device: &B::Device,
 ) -> Result<(BartForConditionalGeneration<B>, BartConfig, LoadReport), ModelError> {
-    let json = crate::read_config(dir)?;
+    load_bart_configured(dir, &crate::read_config(dir)?, device)
+}
+
+/// [`load_bart`] with `json` as its `config.json` (the file's keys with the task's `config`
+/// overrides laid over them).
+pub fn load_bart_configured<B: Backend>(
+    dir: &Path,
+    json: &Value,
+    device: &B::Device,
+) -> Result<(BartForConditionalGeneration<B>, BartConfig, LoadReport), ModelError> {
     let path = dir.join(CONFIG_FILE);
-    let config = BartConfig::from_hf(&HfConfig::new(&path, &json)?)?;
+    let config = BartConfig::from_hf(&HfConfig::new(&path, json)?)?;
     config.validate(&path)?;
     let model = BartForConditionalGeneration::new(&config, device);
     let (model, mut report) = load_into(model, &Checkpoint::open(dir)?, &BartNames)?;
     report.missing.retain(|(_, hf)| hf != "final_logits_bias");
     let report = report.complete("the BART model")?;
     Ok((model, config, report))
+}
+
+/// Write `model` into `dir` as `transformers` saves a `BartForConditionalGeneration`:
+/// `model.safetensors` (the shared table once, the tied copies left out, `final_logits_bias`
+/// included) and `hf_config` (the `config.json` it was loaded with) naming the class.
+pub fn save_bart<B: Backend>(
+    model: &BartForConditionalGeneration<B>,
+    hf_config: &Value,
+    dir: &Path,
+) -> Result<(), ModelError> {
+    let updates = [
+        (
+            "architectures",
+            Value::from(vec!["BartForConditionalGeneration"]),
+        ),
+        (
+            "vocab_size",
+            Value::from(model.model.shared.weight.dims()[0]),
+        ),
+    ];
+    crate::save_hf_model(model, &BartNames, false, hf_config, updates, dir)
 }

@@ -31,7 +31,7 @@ pub mod position;
 
 pub use config::T5Config;
 pub use layers::{T5Attention, T5AttentionLayer, T5Block, T5Dense, T5FeedForward, T5Stack};
-pub use model::{T5ForConditionalGeneration, load_t5, save_t5};
+pub use model::{T5ForConditionalGeneration, load_t5, load_t5_configured, save_t5};
 
 use st_core::weights::{HfName, NameMap};
 

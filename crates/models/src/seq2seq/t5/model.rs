@@ -9,7 +9,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor};
 use serde_json::Value;
 use st_core::hub::CONFIG_FILE;
-use st_core::weights::{Checkpoint, LoadReport, SAFETENSORS_FILE, load_into, save_safetensors};
+use st_core::weights::{Checkpoint, LoadReport, load_into};
 
 use super::{T5Config, T5Names, T5Stack};
 use crate::ModelError;
@@ -116,9 +116,18 @@ pub fn load_t5<B: Backend>(
     dir: &Path,
     device: &B::Device,
 ) -> Result<(T5ForConditionalGeneration<B>, T5Config, LoadReport), ModelError> {
-    let json = crate::read_config(dir)?;
+    load_t5_configured(dir, &crate::read_config(dir)?, device)
+}
+
+/// [`load_t5`] with `json` as its `config.json` (the file's keys with the task's `config`
+/// overrides laid over them).
+pub fn load_t5_configured<B: Backend>(
+    dir: &Path,
+    json: &Value,
+    device: &B::Device,
+) -> Result<(T5ForConditionalGeneration<B>, T5Config, LoadReport), ModelError> {
     let path = dir.join(CONFIG_FILE);
-    let config = T5Config::from_hf(&HfConfig::new(&path, &json)?)?;
+    let config = T5Config::from_hf(&HfConfig::new(&path, json)?)?;
     config.validate(&path)?;
     let checkpoint = Checkpoint::open(dir)?;
     let untied = has_untied_head(&checkpoint)?;
@@ -147,28 +156,18 @@ pub fn save_t5<B: Backend>(
     hf_config: &Value,
     dir: &Path,
 ) -> Result<(), ModelError> {
-    let io = |path: &Path, e: std::io::Error| ModelError::from(st_core::Error::io(path, e));
-    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    save_safetensors(model, &T5Names, false, &dir.join(SAFETENSORS_FILE))?;
-    let mut config = hf_config.as_object().cloned().unwrap_or_default();
-    config.insert(
-        "architectures".into(),
-        Value::from(vec!["T5ForConditionalGeneration"]),
-    );
-    config.insert("model_type".into(), Value::from("t5"));
-    config.insert(
-        "vocab_size".into(),
-        Value::from(model.shared.weight.dims()[0]),
-    );
-    config.insert(
-        "tie_word_embeddings".into(),
-        Value::from(model.lm_head.is_none()),
-    );
-    config.insert(
-        "scale_decoder_outputs".into(),
-        Value::from(model.output_scale != 1.0),
-    );
-    let path = dir.join(CONFIG_FILE);
-    let text = serde_json::to_string_pretty(&Value::Object(config)).unwrap_or_default();
-    std::fs::write(&path, text + "\n").map_err(|e| io(&path, e))
+    let updates = [
+        (
+            "architectures",
+            Value::from(vec!["T5ForConditionalGeneration"]),
+        ),
+        ("model_type", Value::from("t5")),
+        ("vocab_size", Value::from(model.shared.weight.dims()[0])),
+        ("tie_word_embeddings", Value::from(model.lm_head.is_none())),
+        (
+            "scale_decoder_outputs",
+            Value::from(model.output_scale != 1.0),
+        ),
+    ];
+    crate::save_hf_model(model, &T5Names, false, hf_config, updates, dir)
 }
