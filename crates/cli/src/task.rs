@@ -53,7 +53,8 @@ pub trait CliTask: TaskModel<TrainBackend> {
 /// Flags every command that builds a model takes.
 #[derive(clap::Args, Debug)]
 pub struct Common {
-    /// Architecture: bert, roberta, distilbert, electra, xlmroberta, camembert, albert, gpt2
+    /// Architecture: bert, roberta, distilbert, electra, xlmroberta, camembert, albert, gpt2,
+    /// t5, mt5, bart
     /// (or a registered one). Default: what the model directory's model_args.json or config.json
     /// says.
     #[arg(long)]
