@@ -168,19 +168,12 @@ pub fn run_pipeline(pipeline: Pipeline, command: PipelineCommand) -> CliResult {
     let inputs: Vec<String> = texts.iter().map(|t| format!("{prefix}{t}")).collect();
     let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
     let layout = st_models::seq2seq_architecture(&model_type)?.layout();
+    // The task commands' own constructor options, for whichever model the layout is.
     let outputs = if layout == Seq2SeqLayout::T5 {
-        let options = Seq2SeqOptions {
-            overrides: Some(overrides),
-            device,
-            ..Default::default()
-        };
+        let options = <T5Model as CliTask>::options(overrides, device, None);
         T5Model::new(&model_type, name, options)?.predict(&refs)?
     } else {
-        let options = Seq2SeqOptions {
-            overrides: Some(overrides),
-            device,
-            ..Default::default()
-        };
+        let options = <Seq2SeqModel as CliTask>::options(overrides, device, None);
         Seq2SeqModel::new(&model_type, name, options)?.predict(&refs)?
     };
     let mut out = std::io::stdout().lock();
