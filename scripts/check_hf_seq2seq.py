@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check that an encoder-decoder directory saved by the Rust side loads in Python
 `transformers` (`AutoModelForSeq2SeqLM`: `T5ForConditionalGeneration`,
-`BartForConditionalGeneration`) and gives PyTorch's reference logits and loss.
+`BartForConditionalGeneration`, `MBartForConditionalGeneration`, `MarianMTModel`) and gives PyTorch's reference logits and loss.
 
     python scripts/check_hf_seq2seq.py SAVED_DIR fixtures/models/<fixture>/reference.json
 

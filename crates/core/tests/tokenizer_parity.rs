@@ -43,6 +43,7 @@ fn tokenizer_for(case: &Value) -> Tokenizer {
         do_lower_case: case["do_lower_case"].as_bool().unwrap_or(false),
         special_tokens,
         ignore_tokenizer_json: files != "tokenizer.json",
+        ..Default::default()
     };
     Tokenizer::from_dir(&dir, &options).unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
 }
@@ -124,6 +125,21 @@ fn a_sentencepiece_model_alone_is_refused_with_how_to_convert_it() {
     assert!(message.contains("spiece.model"), "{message}");
     assert!(message.contains("without tokenizer.json"), "{message}");
     assert!(message.contains("save_pretrained"), "{message}");
+}
+
+#[test]
+fn a_marian_tokenizer_without_tokenizer_json_names_the_conversion_script() {
+    let tmp = tempfile::tempdir().unwrap();
+    for name in ["source.spm", "target.spm", "vocab.json"] {
+        std::fs::write(tmp.path().join(name), b"not read").unwrap();
+    }
+    let err = Tokenizer::from_dir(tmp.path(), &TokenizerOptions::default()).unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("a Marian tokenizer"), "{message}");
+    assert!(
+        message.contains("scripts/convert_marian_tokenizer.py"),
+        "{message}"
+    );
 }
 
 #[test]

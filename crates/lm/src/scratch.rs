@@ -101,6 +101,7 @@ impl<B: AutodiffBackend> LanguageModelingModel<B> {
             do_lower_case: args.model.do_lower_case,
             special_tokens,
             ignore_tokenizer_json: false,
+            ..Default::default()
         };
         let tokenizer =
             Tokenizer::from_dir(&tokenizer_dir, &options).map_err(st_core::Error::from)?;

@@ -43,6 +43,7 @@ fn byte_level_bpe_equals_pythons() {
         do_lower_case: false,
         special_tokens: SpecialTokens::EndOfText,
         ignore_tokenizer_json: false,
+        ..Default::default()
     };
     let tokenizer = Tokenizer::from_dir(out.path(), &options).unwrap();
     assert_eq!(
@@ -137,6 +138,7 @@ fn sentencepiece_bpe_equals_pythons() {
         do_lower_case: false,
         special_tokens: SpecialTokens::Roberta,
         ignore_tokenizer_json: false,
+        ..Default::default()
     };
     let framed = Tokenizer::from_dir(out.path(), &options).unwrap();
     let texts = reference["texts"].as_array().unwrap();

@@ -7,6 +7,8 @@
 //! cargo run -p st-models --example save_seq2seq -- bart fixtures/models/bart /tmp/saved-bart
 //! python scripts/check_hf_seq2seq.py /tmp/saved-bart fixtures/models/bart/reference.json
 //! ```
+//!
+//! `mbart` and `marian` the same way, with their fixtures.
 
 use std::path::Path;
 

@@ -50,7 +50,8 @@ pub use registry::{
     supported_model_types,
 };
 pub use seq2seq::{
-    BartConfig, BartForConditionalGeneration, BartNames, EncoderDecoder, load_bart, save_bart,
+    BartConfig, BartFlavor, BartForConditionalGeneration, BartNames, EncoderDecoder, load_bart,
+    save_bart,
 };
 pub use seq2seq::{
     Seq2SeqArchitecture, Seq2SeqLm, Seq2SeqState, T5Config, T5ForConditionalGeneration, T5Names,

@@ -111,6 +111,7 @@ impl EncoderSpec {
                 do_lower_case: args.do_lower_case,
                 special_tokens,
                 ignore_tokenizer_json: false,
+                ..Default::default()
             },
         )
         .map_err(st_core::Error::from)?;

@@ -231,6 +231,7 @@ impl<B: AutodiffBackend, A: Seq2SeqTaskArgs> TaskModel<B> for Seq2SeqTaskModel<B
                 do_lower_case: prepared.args.model().do_lower_case,
                 special_tokens: arch.special_tokens(),
                 ignore_tokenizer_json: false,
+                ..Default::default()
             },
         )?;
         if tokenizer.vocab_size() > module.vocab_size() {

@@ -60,6 +60,16 @@ pub enum TokenizerError {
         model = .model.display()
     )]
     SentencePieceOnly { model: PathBuf },
+    /// Marian's `source.spm` / `target.spm` / `vocab.json`, which `transformers` has no fast
+    /// tokenizer for.
+    #[error(
+        "{dir}: a Marian tokenizer (source.spm, target.spm, vocab.json) without tokenizer.json; \
+         convert it once with `python scripts/convert_marian_tokenizer.py {dir}` (from this \
+         repository; needs transformers, sentencepiece and protobuf), which writes \
+         tokenizer.json and target_tokenizer.json next to them",
+        dir = .dir.display()
+    )]
+    MarianSentencePiece { dir: PathBuf },
     #[error("{path}: cannot load tokenizer: {message}")]
     Load { path: PathBuf, message: String },
     #[error("tokenisation failed: {0}")]
@@ -99,7 +109,14 @@ pub struct TokenizerOptions {
     /// Use the vocabulary files even when `tokenizer.json` exists (for parity tests of the
     /// fallbacks).
     pub ignore_tokenizer_json: bool,
+    /// Read this file of the directory instead of `tokenizer.json` (Marian's target side:
+    /// [`MARIAN_TARGET_TOKENIZER`]).
+    pub json_file: Option<String>,
 }
+
+/// Marian's target-side tokenizer, next to the source side's `tokenizer.json`
+/// (`scripts/convert_marian_tokenizer.py` writes both).
+pub const MARIAN_TARGET_TOKENIZER: &str = "target_tokenizer.json";
 
 /// How to pad a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,7 +209,7 @@ impl std::fmt::Debug for Tokenizer {
 impl Tokenizer {
     /// Load the tokenizer of a model directory.
     pub fn from_dir(dir: &Path, options: &TokenizerOptions) -> Result<Self, TokenizerError> {
-        let json = dir.join("tokenizer.json");
+        let json = dir.join(options.json_file.as_deref().unwrap_or("tokenizer.json"));
         let vocab_txt = dir.join("vocab.txt");
         let (vocab_json, merges) = (dir.join("vocab.json"), dir.join("merges.txt"));
         let config = read_tokenizer_config(dir);
@@ -215,6 +232,10 @@ impl Tokenizer {
                 byte_level_bpe(&vocab_json, &merges, options.special_tokens)?,
                 vocab_json,
             )
+        } else if dir.join("source.spm").is_file() {
+            return Err(TokenizerError::MarianSentencePiece {
+                dir: dir.to_path_buf(),
+            });
         } else if let Some(model) = sentencepiece_model(dir) {
             return Err(TokenizerError::SentencePieceOnly { model });
         } else {

@@ -59,6 +59,7 @@ impl DecoderSpec {
             do_lower_case: args.do_lower_case,
             special_tokens: self.arch.special_tokens(),
             ignore_tokenizer_json: false,
+            ..Default::default()
         };
         let mut tokenizer = Tokenizer::from_dir(dir, &options).map_err(st_core::Error::from)?;
         let mut model = model;

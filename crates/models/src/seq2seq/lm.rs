@@ -27,7 +27,8 @@ use crate::seq2seq::t5::load_t5_configured;
 pub enum Seq2SeqLayout {
     /// `T5ForConditionalGeneration` (T5 v1.0, v1.1, mT5).
     T5,
-    /// `BartForConditionalGeneration`.
+    /// `BartForConditionalGeneration`, `MBartForConditionalGeneration` and `MarianMTModel`
+    /// (one module; `config.json`'s `model_type` says which).
     Bart,
 }
 
@@ -100,6 +101,39 @@ impl Seq2SeqArchitecture for Bart {
     /// BART's byte-level BPE frames text as RoBERTa's: `<s> … </s>`.
     fn special_tokens(&self) -> SpecialTokens {
         SpecialTokens::Roberta
+    }
+}
+
+/// mBART (`mbart`; `mbart50` names the same module). Its checkpoints ship a SentencePiece
+/// `tokenizer.json` whose language codes the task sets (`src_lang`, `tgt_lang`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MBart;
+
+impl Seq2SeqArchitecture for MBart {
+    fn model_type(&self) -> &'static str {
+        "mbart"
+    }
+
+    fn aliases(&self) -> &'static [&'static str] {
+        &["mbart50"]
+    }
+
+    fn layout(&self) -> Seq2SeqLayout {
+        Seq2SeqLayout::Bart
+    }
+}
+
+/// Marian (`MarianMTModel`, the OPUS-MT models): the BART layout with fixed positions.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Marian;
+
+impl Seq2SeqArchitecture for Marian {
+    fn model_type(&self) -> &'static str {
+        "marian"
+    }
+
+    fn layout(&self) -> Seq2SeqLayout {
+        Seq2SeqLayout::Bart
     }
 }
 
@@ -210,6 +244,13 @@ impl<B: Backend> EncoderDecoder<B> for Seq2SeqLm<B> {
         match self {
             Self::T5(model) => model.pad_token_id(),
             Self::Bart(model) => model.pad_token_id(),
+        }
+    }
+
+    fn decoder_inputs(&self, labels: Tensor<B, 2, Int>) -> Tensor<B, 2, Int> {
+        match self {
+            Self::T5(model) => model.decoder_inputs(labels),
+            Self::Bart(model) => model.decoder_inputs(labels),
         }
     }
 }

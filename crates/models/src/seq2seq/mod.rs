@@ -4,7 +4,7 @@
 //! | module | what |
 //! |---|---|
 //! | [`t5`] | T5 v1.0, v1.1 and mT5 as `transformers`' `T5ForConditionalGeneration` |
-//! | [`bart`] | BART as `transformers`' `BartForConditionalGeneration` |
+//! | [`bart`] | BART, mBART and Marian as `transformers`' `BartForConditionalGeneration`, `MBartForConditionalGeneration`, `MarianMTModel` |
 //! | [`lm`] | [`Seq2SeqLm`], any of them behind one type, and their family by `model_type` |
 
 pub mod bart;
@@ -16,9 +16,13 @@ pub mod t5;
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor};
 
-pub use bart::{BartConfig, BartForConditionalGeneration, BartNames, load_bart, save_bart};
+pub use bart::{
+    BartConfig, BartFlavor, BartForConditionalGeneration, BartNames, load_bart, save_bart,
+    shift_wrapping_last,
+};
 pub use lm::{
-    Bart, Seq2SeqArchitecture, Seq2SeqLayout, Seq2SeqLm, Seq2SeqNames, T5, seq2seq_architecture,
+    Bart, MBart, Marian, Seq2SeqArchitecture, Seq2SeqLayout, Seq2SeqLm, Seq2SeqNames, T5,
+    seq2seq_architecture,
 };
 pub use state::Seq2SeqState;
 pub use t5::{T5Config, T5ForConditionalGeneration, T5Names, load_t5, save_t5};

@@ -57,6 +57,7 @@ impl<B: Backend> Autoregressive<B> for BartForConditionalGeneration<B> {
                 Some(cross),
             );
         }
+        let x = decoder.finish(x);
         let [_, _, d] = x.dims();
         self.logits(x.slice([0..rows, n - 1..n]).reshape([rows, d]))
     }
@@ -66,7 +67,7 @@ impl<B: Backend> Autoregressive<B> for BartForConditionalGeneration<B> {
     }
 
     fn max_positions(&self) -> Option<usize> {
-        Some(self.model.decoder.embed_positions.weight.dims()[0] - 2)
+        Some(self.model.decoder.max_positions())
     }
 
     fn device(&self) -> B::Device {

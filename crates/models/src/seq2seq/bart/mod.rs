@@ -1,4 +1,8 @@
-//! BART as `transformers`' `BartForConditionalGeneration`.
+//! BART as `transformers`' `BartForConditionalGeneration`, and its two relatives on the same
+//! modules ([`BartFlavor`]): mBART (`MBartForConditionalGeneration`: pre-LayerNorm layers, a
+//! final LayerNorm per stack `model.{encoder,decoder}.layer_norm.*`, labels that start from
+//! their language code) and Marian (`MarianMTModel`: fixed sinusoidal positions from row 0, not
+//! trained and not required in a checkpoint, no `layernorm_embedding`).
 //!
 //! Post-LayerNorm encoder and decoder layers (attention, then the feed-forward, each followed
 //! by its residual and LayerNorm) with biases everywhere, learned positions offset by 2 (rows 0
@@ -19,10 +23,10 @@ mod config;
 mod generate;
 mod model;
 
-pub use config::BartConfig;
+pub use config::{BartConfig, BartFlavor};
 pub use model::{
     BartAttention, BartForConditionalGeneration, BartLayer, BartModel, BartStack, load_bart,
-    load_bart_configured, save_bart,
+    load_bart_configured, save_bart, shift_wrapping_last,
 };
 
 use st_core::weights::{HfName, NameMap};

@@ -11,15 +11,26 @@ use st_core::hub::CONFIG_FILE;
 use st_core::weights::{Checkpoint, LoadReport, load_into};
 
 use super::config::BART_LAYER_NORM_EPS;
-use super::{BartConfig, BartNames};
+use super::{BartConfig, BartFlavor, BartNames};
 use crate::config::{Activation, HfConfig};
 use crate::layers::{activate, linear_tokens};
-use crate::seq2seq::EncoderDecoder;
 use crate::seq2seq::masks::{causal, padding_bias};
+use crate::seq2seq::{EncoderDecoder, shift_right};
 use crate::{Dropout, ModelError};
 
-/// Rows 0 and 1 of the position tables are never looked up: position `p` is row `p + 2`.
-const POSITION_OFFSET: usize = 2;
+/// Marian's fixed positions `[rows, d]`: `sin(p / 10000^(2k/d))` in the first `ceil(d/2)`
+/// columns, `cos` of the same angles in the rest (not interleaved), computed in f64 as
+/// `transformers` does with numpy, then rounded to f32.
+fn sinusoidal<B: Backend>(rows: usize, d: usize, device: &B::Device) -> Tensor<B, 2> {
+    let sines = d.div_ceil(2);
+    let mut table = Vec::with_capacity(rows * d);
+    for p in 0..rows {
+        let angle = |k: usize| p as f64 / 10000f64.powf((2 * k) as f64 / d as f64);
+        table.extend((0..sines).map(|k| angle(k).sin() as f32));
+        table.extend((0..d - sines).map(|k| angle(k).cos() as f32));
+    }
+    Tensor::from_data(burn::tensor::TensorData::new(table, [rows, d]), device)
+}
 
 fn norm<B: Backend>(d: usize, device: &B::Device) -> LayerNorm<B> {
     LayerNormConfig::new(d)
@@ -88,8 +99,8 @@ pub(crate) enum SelfKeys<'a, B: Backend> {
     Cached(&'a mut crate::decoder::KvCache<B>, usize),
 }
 
-/// One post-LayerNorm layer (`BartEncoderLayer`, or `BartDecoderLayer` with the
-/// cross-attention).
+/// One layer (`BartEncoderLayer`, or `BartDecoderLayer` with the cross-attention), post- or
+/// pre-LayerNorm by flavor.
 #[derive(Module, Debug)]
 pub struct BartLayer<B: Backend> {
     pub self_attn: BartAttention<B>,
@@ -103,6 +114,9 @@ pub struct BartLayer<B: Backend> {
     pub activation_dropout: Dropout,
     #[module(skip)]
     pub activation: Activation,
+    /// mBART's pre-LayerNorm order.
+    #[module(skip)]
+    pub normalize_before: bool,
 }
 
 impl<B: Backend> BartLayer<B> {
@@ -125,6 +139,7 @@ impl<B: Backend> BartLayer<B> {
             dropout: Dropout::new(config.dropout),
             activation_dropout: Dropout::new(config.activation_dropout),
             activation: config.activation,
+            normalize_before: config.flavor.normalize_before(),
         }
     }
 
@@ -137,36 +152,64 @@ impl<B: Backend> BartLayer<B> {
         self_bias: Tensor<B, 4>,
         cross: Option<(KeysValues<B>, Tensor<B, 4>)>,
     ) -> Tensor<B, 3> {
-        let kv = self.self_attn.keys_values(x.clone());
+        // Pre-LayerNorm (mBART): each sub-layer reads its normalised input and adds to the raw
+        // residual. Post-LayerNorm (BART, Marian): it reads the raw input and the sum is
+        // normalised.
+        let pre = |norm: &LayerNorm<B>, x: &Tensor<B, 3>| {
+            if self.normalize_before {
+                norm.forward(x.clone())
+            } else {
+                x.clone()
+            }
+        };
+        let post = |norm: &LayerNorm<B>, x: Tensor<B, 3>| {
+            if self.normalize_before {
+                x
+            } else {
+                norm.forward(x)
+            }
+        };
+        let input = pre(&self.self_attn_layer_norm, &x);
+        let kv = self.self_attn.keys_values(input.clone());
         let kv = match self_keys {
             SelfKeys::Fresh => kv,
             SelfKeys::Cached(cache, layer) => cache.extend(layer, kv.0, kv.1),
         };
-        let attended = self.self_attn.attend(x.clone(), kv, self_bias);
-        let mut x = self
-            .self_attn_layer_norm
-            .forward(x + self.dropout.forward(attended));
+        let attended = self.self_attn.attend(input, kv, self_bias);
+        let mut x = post(
+            &self.self_attn_layer_norm,
+            x + self.dropout.forward(attended),
+        );
         if let (Some(attention), Some(norm), Some((kv, bias))) =
             (&self.encoder_attn, &self.encoder_attn_layer_norm, cross)
         {
-            let attended = attention.attend(x.clone(), kv, bias);
-            x = norm.forward(x + self.dropout.forward(attended));
+            let attended = attention.attend(pre(norm, &x), kv, bias);
+            x = post(norm, x + self.dropout.forward(attended));
         }
-        let hidden = activate(self.activation, linear_tokens(&self.fc1, x.clone()));
+        let input = pre(&self.final_layer_norm, &x);
+        let hidden = activate(self.activation, linear_tokens(&self.fc1, input));
         let out = linear_tokens(&self.fc2, self.activation_dropout.forward(hidden));
-        self.final_layer_norm.forward(x + self.dropout.forward(out))
+        post(&self.final_layer_norm, x + self.dropout.forward(out))
     }
 }
 
-/// `BartEncoder` / `BartDecoder` without the token table (held by [`BartModel`]).
+/// `BartEncoder` / `BartDecoder` (and mBART's, Marian's) without the token table (held by
+/// [`BartModel`]).
 #[derive(Module, Debug)]
 pub struct BartStack<B: Backend> {
+    /// Learned (BART, mBART: row `p + 2` for position `p`) or fixed sinusoidal (Marian: row
+    /// `p`, not trained).
     pub embed_positions: Embedding<B>,
-    pub layernorm_embedding: LayerNorm<B>,
+    /// After the embeddings (BART, mBART; Marian has none).
+    pub layernorm_embedding: Option<LayerNorm<B>>,
     pub layers: Vec<BartLayer<B>>,
+    /// After the last layer (mBART only).
+    pub layer_norm: Option<LayerNorm<B>>,
     pub dropout: Dropout,
     #[module(skip)]
     pub is_decoder: bool,
+    #[module(skip)]
+    pub position_offset: usize,
 }
 
 impl<B: Backend> BartStack<B> {
@@ -176,18 +219,24 @@ impl<B: Backend> BartStack<B> {
         } else {
             config.encoder_layers
         };
+        let (d, flavor) = (config.d_model, config.flavor);
+        let offset = flavor.position_offset();
+        let rows = config.max_position_embeddings + offset;
+        let mut embed_positions = EmbeddingConfig::new(rows, d).init(device);
+        if flavor == BartFlavor::Marian {
+            embed_positions.weight =
+                Param::from_tensor(sinusoidal(rows, d, device)).set_require_grad(false);
+        }
         Self {
-            embed_positions: EmbeddingConfig::new(
-                config.max_position_embeddings + POSITION_OFFSET,
-                config.d_model,
-            )
-            .init(device),
-            layernorm_embedding: norm(config.d_model, device),
+            embed_positions,
+            layernorm_embedding: (flavor != BartFlavor::Marian).then(|| norm(d, device)),
             layers: (0..layers)
                 .map(|_| BartLayer::new(config, is_decoder, device))
                 .collect(),
+            layer_norm: (flavor == BartFlavor::MBart).then(|| norm(d, device)),
             dropout: Dropout::new(config.dropout),
             is_decoder,
+            position_offset: offset,
         }
     }
 
@@ -223,18 +272,35 @@ impl<B: Backend> BartStack<B> {
             };
             x = layer.forward(x, SelfKeys::Fresh, self_bias.clone(), cross);
         }
-        x
+        self.finish(x)
     }
 
-    /// Token embeddings plus the positions `past..past + n`, normalised (and dropped out).
+    /// The last layer's output through the final LayerNorm, where the flavor has one.
+    pub(crate) fn finish(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
+        match &self.layer_norm {
+            Some(norm) => norm.forward(x),
+            None => x,
+        }
+    }
+
+    /// Token embeddings plus the positions `past..past + n`, normalised where the flavor says
+    /// (and dropped out).
     pub(crate) fn embed(&self, tokens: Tensor<B, 3>, past: usize) -> Tensor<B, 3> {
         let [rows, n, d] = tokens.dims();
-        let first = (past + POSITION_OFFSET) as i64;
+        let first = (past + self.position_offset) as i64;
         let positions =
             Tensor::<B, 1, Int>::arange(first..first + n as i64, &tokens.device()).reshape([1, n]);
-        let positions = self.embed_positions.forward(positions).expand([rows, n, d]);
-        self.dropout
-            .forward(self.layernorm_embedding.forward(tokens + positions))
+        let x = tokens + self.embed_positions.forward(positions).expand([rows, n, d]);
+        let x = match &self.layernorm_embedding {
+            Some(norm) => norm.forward(x),
+            None => x,
+        };
+        self.dropout.forward(x)
+    }
+
+    /// Positions this stack can embed.
+    pub(crate) fn max_positions(&self) -> usize {
+        self.embed_positions.weight.dims()[0] - self.position_offset
     }
 }
 
@@ -247,12 +313,25 @@ pub struct BartModel<B: Backend> {
     /// `sqrt(d_model)` with `scale_embedding`, else 1.
     #[module(skip)]
     pub embed_scale: f64,
+    /// The id whose row the lookup does not train (`nn.Embedding`'s `padding_idx`), where it
+    /// matters: Marian's decoder starts from the padding token, which BART's masks never let
+    /// reach the loss.
+    #[module(skip)]
+    pub frozen_row: Option<u32>,
 }
 
 impl<B: Backend> BartModel<B> {
     /// The (scaled) token embeddings of `ids`.
     pub(crate) fn embed(&self, ids: Tensor<B, 2, Int>) -> Tensor<B, 3> {
-        let tokens = self.shared.forward(ids);
+        let mut tokens = self.shared.forward(ids.clone());
+        if let Some(row) = self.frozen_row {
+            let [rows, n, d] = tokens.dims();
+            let frozen = ids
+                .equal_elem(row as i64)
+                .reshape([rows, n, 1])
+                .expand([rows, n, d]);
+            tokens = tokens.clone().mask_where(frozen, tokens.detach());
+        }
         if self.embed_scale == 1.0 {
             tokens
         } else {
@@ -271,6 +350,8 @@ pub struct BartForConditionalGeneration<B: Backend> {
     pub decoder_start_token_id: u32,
     #[module(skip)]
     pub pad_token_id: u32,
+    #[module(skip)]
+    pub flavor: BartFlavor,
 }
 
 impl<B: Backend> BartForConditionalGeneration<B> {
@@ -286,6 +367,8 @@ impl<B: Backend> BartForConditionalGeneration<B> {
                 shared: EmbeddingConfig::new(config.vocab_size, config.d_model).init(device),
                 encoder: BartStack::new(config, false, device),
                 decoder: BartStack::new(config, true, device),
+                frozen_row: (config.decoder_start_token_id == config.pad_token_id)
+                    .then_some(config.pad_token_id),
                 embed_scale: if config.scale_embedding {
                     (config.d_model as f64).sqrt()
                 } else {
@@ -296,6 +379,7 @@ impl<B: Backend> BartForConditionalGeneration<B> {
                 .set_require_grad(false),
             decoder_start_token_id: config.decoder_start_token_id,
             pad_token_id: config.pad_token_id,
+            flavor: config.flavor,
         }
     }
 }
@@ -339,6 +423,32 @@ impl<B: Backend> EncoderDecoder<B> for BartForConditionalGeneration<B> {
     fn pad_token_id(&self) -> u32 {
         self.pad_token_id
     }
+
+    /// mBART's labels end in their language code, which becomes the decoder's first input
+    /// ([`shift_wrapping_last`]); BART and Marian start from `decoder_start_token_id`.
+    fn decoder_inputs(&self, labels: Tensor<B, 2, Int>) -> Tensor<B, 2, Int> {
+        match self.flavor {
+            BartFlavor::MBart => shift_wrapping_last(labels, self.pad_token_id),
+            _ => shift_right(labels, self.decoder_start_token_id, self.pad_token_id),
+        }
+    }
+}
+
+/// mBART's `shift_tokens_right`: `labels` `[rows, m]` shifted one position right behind each
+/// row's last token that is not padding (its language code), −100 replaced by `pad`.
+pub fn shift_wrapping_last<B: Backend>(labels: Tensor<B, 2, Int>, pad: u32) -> Tensor<B, 2, Int> {
+    let [rows, m] = labels.dims();
+    let ignored = labels.clone().equal_elem(-100);
+    let tokens = labels.mask_fill(ignored, pad as i64);
+    let kept = tokens
+        .clone()
+        .equal_elem(pad as i64)
+        .bool_not()
+        .int()
+        .sum_dim(1);
+    let last = (kept - 1).clamp_min(0);
+    let first = tokens.clone().gather(1, last);
+    Tensor::cat(vec![first, tokens.slice([0..rows, 0..m - 1])], 1)
 }
 
 /// A `BartForConditionalGeneration` from `dir` (`config.json` and safetensors weights). Every
@@ -363,14 +473,25 @@ pub fn load_bart_configured<B: Backend>(
     config.validate(&path)?;
     let model = BartForConditionalGeneration::new(&config, device);
     let (model, mut report) = load_into(model, &Checkpoint::open(dir)?, &BartNames)?;
-    report.missing.retain(|(_, hf)| hf != "final_logits_bias");
-    let report = report.complete("the BART model")?;
+    // Both are computed when missing, as in `transformers`: the bias is zero, and Marian's
+    // positions (which `transformers` does not save) are the sinusoids.
+    let marian = config.flavor == BartFlavor::Marian;
+    report.missing.retain(|(_, hf)| {
+        hf != "final_logits_bias" && !(marian && hf.ends_with("embed_positions.weight"))
+    });
+    let report = report.complete(match config.flavor {
+        BartFlavor::Bart => "the BART model",
+        BartFlavor::MBart => "the mBART model",
+        BartFlavor::Marian => "the Marian model",
+    })?;
     Ok((model, config, report))
 }
 
-/// Write `model` into `dir` as `transformers` saves a `BartForConditionalGeneration`:
-/// `model.safetensors` (the shared table once, the tied copies left out, `final_logits_bias`
-/// included) and `hf_config` (the `config.json` it was loaded with) naming the class.
+/// Write `model` into `dir` as `transformers` saves a `BartForConditionalGeneration` (or
+/// `MBartForConditionalGeneration`, `MarianMTModel`): `model.safetensors` (the shared table
+/// once, the tied copies left out, `final_logits_bias` included; Marian's fixed positions too,
+/// which `transformers` loads as they are) and `hf_config` (the `config.json` it was loaded
+/// with) naming the class.
 pub fn save_bart<B: Backend>(
     model: &BartForConditionalGeneration<B>,
     hf_config: &Value,
@@ -379,7 +500,7 @@ pub fn save_bart<B: Backend>(
     let updates = [
         (
             "architectures",
-            Value::from(vec!["BartForConditionalGeneration"]),
+            Value::from(vec![model.flavor.class_name()]),
         ),
         (
             "vocab_size",
