@@ -31,7 +31,8 @@ import os
 import sys
 import types
 
-from tokenizers import AddedToken, decoders, processors
+from tokenizers import AddedToken, Tokenizer, decoders, processors
+from tokenizers.models import Unigram
 from transformers.convert_slow_tokenizer import SpmConverter
 
 SIDES = [("source.spm", "tokenizer.json"), ("target.spm", "target_tokenizer.json")]
@@ -68,6 +69,13 @@ class MarianSideConverter(SpmConverter):
     def unk_id(self, proto):
         return self.vocab_ids["<unk>"]
 
+    def tokenizer(self, proto):
+        # Not SpmConverter's: that one adds the model's control pieces (`<s>`) as tokens, which
+        # `vocab.json` does not have and MarianTokenizer does not match.
+        if proto.trainer_spec.model_type != 1:
+            raise SystemExit("only unigram SentencePiece models are converted (OPUS-MT's are)")
+        return Tokenizer(Unigram(self.vocab(proto), unk_id=self.unk_id(proto), byte_fallback=False))
+
     def post_processor(self):
         return processors.TemplateProcessing(
             single="$A </s>", pair="$A $B </s>", special_tokens=[("</s>", self.vocab_ids["</s>"])]
@@ -92,7 +100,6 @@ def convert(directory):
 
 def check(directory, texts):
     """Ids of `texts` from the written files against MarianTokenizer's, both sides."""
-    from tokenizers import Tokenizer
     from transformers import MarianTokenizer
 
     marian = MarianTokenizer.from_pretrained(directory)

@@ -263,6 +263,10 @@ pub trait Seq2SeqTaskArgs: TaskArgs + Clone + Send + Sync {
     fn batch_chunk_size(&self) -> Option<usize> {
         None
     }
+    /// mBART's source and target language codes.
+    fn languages(&self) -> Option<(&str, &str)> {
+        None
+    }
 }
 
 impl Seq2SeqTaskArgs for Seq2SeqArgs {
@@ -274,6 +278,10 @@ impl Seq2SeqTaskArgs for Seq2SeqArgs {
 
     fn source_text(&self, _prefix: Option<&str>, input_text: &str) -> String {
         input_text.to_string()
+    }
+
+    fn languages(&self) -> Option<(&str, &str)> {
+        Some((&self.src_lang, &self.tgt_lang))
     }
 }
 

@@ -1,5 +1,5 @@
 //! Sequence-to-sequence models (Simple Transformers' `Seq2SeqModel` and `T5Model`): fine-tune
-//! an encoder-decoder (BART, T5, mT5) on `input_text` → `target_text` pairs, evaluate its loss
+//! an encoder-decoder (BART, mBART, Marian, T5, mT5) on `input_text` → `target_text` pairs, evaluate its loss
 //! and, with `evaluate_generated_text`, its generated text (BLEU, ROUGE or the user's
 //! metrics), and generate through the shared decoding engine.
 //!
@@ -14,18 +14,22 @@
 //! ```
 //!
 //! Training follows `transformers`: the labels are the target's ids (special tokens included,
-//! padding ignored) and the model shifts them right behind its decoder start token. Python
-//! Simple Transformers does the same for T5; for BART it also trains on the padding (labels
-//! not masked), which is not copied here.
+//! padding ignored) and the model shifts them right behind its decoder start token (mBART:
+//! behind their language code). Python Simple Transformers does the same for T5 and `mbart`;
+//! for BART and Marian it also trains on the padding (labels not masked), and for `mbart50` it
+//! starts the decoder from the language code where mBART-50 starts from `</s>` and then forces
+//! the code; neither is copied here.
 
 pub mod args;
 pub mod data;
 pub mod features;
 pub mod model;
 pub mod predict;
+pub mod text;
 
 pub use args::{DecodingArgs, Seq2SeqArgs, Seq2SeqTaskArgs, T5Args};
 pub use data::{DataError, Seq2SeqExample, read_examples};
 pub use features::{Features, Seq2SeqBatch};
 pub use model::{EvalRows, Seq2SeqError, Seq2SeqModel, Seq2SeqOptions, Seq2SeqTaskModel, T5Model};
 pub use st_core::task::TaskModel;
+pub use text::{Codec, Languages};

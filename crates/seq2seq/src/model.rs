@@ -13,7 +13,7 @@ use st_core::hub::HubOptions;
 use st_core::metrics::Metrics;
 use st_core::task::{ArgsInput, BatchOrder, Mode, Prepared, TaskBase, TaskModel, pick};
 use st_core::text::TextFile;
-use st_core::tokenizer::{TextInput, Tokenizer, TokenizerOptions};
+use st_core::tokenizer::{Tokenizer, TokenizerOptions};
 use st_core::train::{EvalResults, TrainError};
 use st_core::weights::NameMap;
 use st_models::generate::GenerationConfig;
@@ -23,6 +23,7 @@ use st_models::{EncoderDecoder, ModelError, Seq2SeqLm, seq2seq_architecture};
 use crate::args::{Seq2SeqArgs, Seq2SeqTaskArgs, T5Args};
 use crate::data::{DataError, Seq2SeqExample, read_examples};
 use crate::features::{Features, Seq2SeqBatch};
+use crate::text::{Codec, Languages, target_tokenizer};
 
 /// What can go wrong in a sequence-to-sequence model.
 #[derive(Debug, thiserror::Error)]
@@ -79,9 +80,12 @@ pub struct Seq2SeqTaskModel<B: AutodiffBackend, A> {
     pub(crate) hf_config: Value,
     /// The generation settings of the model directory (forced tokens, n-gram bans…).
     pub(crate) model_generation: GenerationConfig,
+    /// How each side's text becomes ids (mBART's language codes, Marian's target tokenizer).
+    pub(crate) codec: Codec,
 }
 
-/// Python's `Seq2SeqModel(encoder_decoder_type, encoder_decoder_name)`: BART (and T5).
+/// Python's `Seq2SeqModel(encoder_decoder_type, encoder_decoder_name)`: BART, mBART, Marian
+/// (and T5).
 pub type Seq2SeqModel<B = TrainBackend> = Seq2SeqTaskModel<B, Seq2SeqArgs>;
 
 /// Python's `T5Model(model_type, model_name)`: T5 and mT5 with task prefixes.
@@ -105,17 +109,14 @@ fn refusal(model_type: &str, options_name_encoders: bool) -> Option<String> {
     match model_type {
         "rag-token" | "rag-sequence" => Some(format!(
             "{model_type}: retrieval-augmented generation (RAG, with its FAISS index and DPR \
-             encoders) is out of scope; use bart or t5"
-        )),
-        "mbart" | "mbart50" | "marian" => Some(format!(
-            "{model_type} is not implemented yet; bart and t5 are"
+             encoders) is out of scope; use bart, mbart, marian or t5"
         )),
         "byt5" => Some("byt5 needs ByT5's byte tokenizer, which is not implemented yet".into()),
         _ if options_name_encoders || st_models::encoder_architecture(model_type).is_ok() => {
             Some(format!(
                 "an EncoderDecoderModel built from two {model_type} encoders (encoder_type + \
                  encoder_name + decoder_name) is not implemented yet; use an encoder-decoder \
-                 (encoder_decoder_type bart or t5)"
+                 (encoder_decoder_type bart, mbart, marian or t5)"
             ))
         }
         _ => None,
@@ -135,20 +136,23 @@ impl<B: AutodiffBackend, A: Seq2SeqTaskArgs> Seq2SeqTaskModel<B, A> {
         examples: &[Seq2SeqExample],
         mode: Mode,
     ) -> Result<Vec<Features>, Seq2SeqError> {
-        let tokenizer = &self.base.tokenizer;
         let args = &self.base.args;
-        let max = args.model().max_seq_length;
-        let encode = |text: &str| -> Result<Vec<u32>, Seq2SeqError> {
-            let encoding = tokenizer.encode(TextInput::Single(text), max)?;
-            Ok(encoding.get_ids().to_vec())
-        };
         self.base.try_featurise(mode, examples, |_, example| {
             let source = args.source_text(example.prefix.as_deref(), &example.input_text);
             Ok(Features {
-                input_ids: encode(&source)?,
-                labels: encode(&example.target_text)?,
+                input_ids: self.encode(&source, false)?,
+                labels: self.encode(&example.target_text, true)?,
             })
         })
+    }
+
+    /// The ids of a source (`is_target` false) or target text, special tokens framing it,
+    /// truncated to `max_seq_length`.
+    pub fn encode(&self, text: &str, is_target: bool) -> Result<Vec<u32>, Seq2SeqError> {
+        let max = self.base.args.model().max_seq_length;
+        Ok(self
+            .codec
+            .encode(&self.base.tokenizer, text, is_target, max)?)
     }
 
     /// The metrics generated text is scored with: the user's, else BLEU and ROUGE.
@@ -225,22 +229,37 @@ impl<B: AutodiffBackend, A: Seq2SeqTaskArgs> TaskModel<B> for Seq2SeqTaskModel<B
             &prepared.config,
             &device,
         )?;
-        let tokenizer = Tokenizer::from_dir(
-            &prepared.tokenizer_dir,
-            &TokenizerOptions {
-                do_lower_case: prepared.args.model().do_lower_case,
-                special_tokens: arch.special_tokens(),
-                ignore_tokenizer_json: false,
-                ..Default::default()
+        let options = TokenizerOptions {
+            do_lower_case: prepared.args.model().do_lower_case,
+            special_tokens: arch.special_tokens(),
+            ..Default::default()
+        };
+        let tokenizer = Tokenizer::from_dir(&prepared.tokenizer_dir, &options)?;
+        let dir = &prepared.tokenizer_dir;
+        let codec = Codec {
+            target: target_tokenizer(dir, &options)?,
+            languages: match arch.model_type() {
+                "mbart" => Some(Languages::resolve(
+                    model_type,
+                    prepared.args.languages().unwrap_or(("en_XX", "ro_RO")),
+                    &tokenizer,
+                    dir,
+                )?),
+                _ => None,
             },
-        )?;
-        if tokenizer.vocab_size() > module.vocab_size() {
-            return Err(Seq2SeqError::Unsupported(format!(
-                "the tokenizer in {} has {} tokens but the model's embeddings only {} rows",
-                prepared.tokenizer_dir.display(),
-                tokenizer.vocab_size(),
-                module.vocab_size()
-            )));
+        };
+        for side in [Some(&tokenizer), codec.target.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            if side.vocab_size() > module.vocab_size() {
+                return Err(Seq2SeqError::Unsupported(format!(
+                    "the tokenizer in {} has {} tokens but the model's embeddings only {} rows",
+                    dir.display(),
+                    side.vocab_size(),
+                    module.vocab_size()
+                )));
+            }
         }
         let model_generation = GenerationConfig::from_model_dir(&prepared.model_dir)?;
         let hf_config = prepared.config.clone();
@@ -249,6 +268,7 @@ impl<B: AutodiffBackend, A: Seq2SeqTaskArgs> TaskModel<B> for Seq2SeqTaskModel<B
             base,
             hf_config,
             model_generation,
+            codec,
         })
     }
 
@@ -369,12 +389,8 @@ impl<B: AutodiffBackend, A: Seq2SeqTaskArgs> TaskModel<B> for Seq2SeqTaskModel<B
 
     /// Decode each input (T5: with its prefix already in the text, as Python expects).
     fn predict_inputs(&self, inputs: &[&str]) -> Result<Vec<Vec<String>>, Seq2SeqError> {
-        let max = self.base.args.model().max_seq_length;
         let ids: Vec<Vec<u32>> = (inputs.iter())
-            .map(|text| {
-                let encoding = self.base.tokenizer.encode(TextInput::Single(text), max)?;
-                Ok(encoding.get_ids().to_vec())
-            })
+            .map(|text| self.encode(text, false))
             .collect::<Result<_, Seq2SeqError>>()?;
         let rows: Vec<&[u32]> = ids.iter().map(Vec::as_slice).collect();
         self.generate_texts(&self.base.module.valid(), &rows)
@@ -385,7 +401,8 @@ impl<B: AutodiffBackend, A: Seq2SeqTaskArgs> TaskModel<B> for Seq2SeqTaskModel<B
     }
 
     /// The model's own `transformers` class (`T5ForConditionalGeneration`,
-    /// `BartForConditionalGeneration`), which loads in Python.
+    /// `BartForConditionalGeneration`, `MBartForConditionalGeneration`, `MarianMTModel`),
+    /// which loads in Python.
     fn write_weights(&self, module: &Seq2SeqLm<B>, dir: &Path) -> Result<(), Seq2SeqError> {
         Ok(module.save(&self.hf_config, dir)?)
     }

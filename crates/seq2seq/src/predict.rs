@@ -5,7 +5,7 @@
 //! for BPE tokenizers, as `transformers` 5).
 
 use burn::tensor::backend::{AutodiffBackend, Backend};
-use st_core::task::{Mode, TaskModel};
+use st_core::task::Mode;
 use st_models::generate::{self, EarlyStopping, GenerationConfig};
 use st_models::seq2seq::Seq2SeqLayout;
 use st_models::{EncoderDecoder, Seq2SeqLm};
@@ -16,15 +16,22 @@ use crate::model::{Seq2SeqError, Seq2SeqTaskModel};
 
 impl<B: AutodiffBackend, A: Seq2SeqTaskArgs> Seq2SeqTaskModel<B, A> {
     /// What generation runs with: the model directory's settings under the arguments'.
-    /// `max_length` bounds T5's new tokens (Python passes `max_new_tokens=max_length`) and
-    /// BART's decoder sequence, start token included (Python passes `max_length`).
+    /// `max_length` bounds T5's and mBART's new tokens (Python passes
+    /// `max_new_tokens=max_length`) and BART's and Marian's decoder sequence, start token
+    /// included (Python passes `max_length`). `mbart50` forces its target language code
+    /// after the start token, as its checkpoints expect.
     pub fn generation_config(&self) -> GenerationConfig {
         let args = self.base.args.decoding();
         let defaults = &self.model_generation;
         let module = &self.base.module;
+        let languages = self.codec.languages;
         let (max_length, max_new_tokens) = match module.layout() {
-            Seq2SeqLayout::T5 => (defaults.max_length, Some(args.max_length)),
-            Seq2SeqLayout::Bart => (args.max_length, None),
+            Seq2SeqLayout::Bart if languages.is_none() => (args.max_length, None),
+            _ => (defaults.max_length, Some(args.max_length)),
+        };
+        let forced_bos_token_id = match languages {
+            Some(languages) if languages.code_first => Some(languages.target),
+            _ => defaults.forced_bos_token_id,
         };
         GenerationConfig {
             max_length,
@@ -39,7 +46,17 @@ impl<B: AutodiffBackend, A: Seq2SeqTaskArgs> Seq2SeqTaskModel<B, A> {
             num_return_sequences: args.num_return_sequences,
             pad_token_id: Some(defaults.pad_token_id.unwrap_or(module.pad_token_id())),
             seed: self.base.args.model().manual_seed.unwrap_or(0x5EED),
+            forced_bos_token_id,
             ..defaults.clone()
+        }
+    }
+
+    /// Where each of `inputs` decoded sequences starts: the model's decoder start token, or for
+    /// `mbart` (as Python passes `decoder_start_token_id`) the target language code.
+    fn decoder_prompts<C: Backend>(&self, module: &Seq2SeqLm<C>, inputs: usize) -> Vec<Vec<u32>> {
+        match self.codec.languages {
+            Some(languages) if !languages.code_first => vec![vec![languages.target]; inputs],
+            _ => module.decoder_prompts(inputs),
         }
     }
 
@@ -58,14 +75,14 @@ impl<B: AutodiffBackend, A: Seq2SeqTaskArgs> Seq2SeqTaskModel<B, A> {
         for chunk in inputs.chunks(batch_size) {
             let (input_ids, attention_mask) = encoder_inputs::<C>(chunk, pad, &device);
             let state = module.start(input_ids, attention_mask);
-            let prompts = module.decoder_prompts(chunk.len());
+            let prompts = self.decoder_prompts(module, chunk.len());
             let out = self
                 .base
                 .compute(|| generate::generate(module, state, &prompts, &config))?;
             sequences.extend(out);
         }
         let skip = self.base.args.model().skip_special_tokens;
-        let tokenizer = self.tokenizer();
+        let tokenizer = self.codec.side(&self.base.tokenizer);
         self.base
             .try_featurise(Mode::Eval, &sequences, |_, returned| {
                 (returned.iter())

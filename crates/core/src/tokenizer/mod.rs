@@ -21,7 +21,7 @@ use build::{
 };
 
 /// The files that make up a Hugging Face tokenizer; copied next to every saved model.
-pub const TOKENIZER_FILES: [&str; 7] = [
+pub const TOKENIZER_FILES: [&str; 10] = [
     "tokenizer.json",
     "tokenizer_config.json",
     "special_tokens_map.json",
@@ -29,6 +29,10 @@ pub const TOKENIZER_FILES: [&str; 7] = [
     "vocab.json",
     "merges.txt",
     "added_tokens.json",
+    // Marian's: its target side, and the SentencePiece models `MarianTokenizer` reads.
+    MARIAN_TARGET_TOKENIZER,
+    "source.spm",
+    "target.spm",
 ];
 
 /// Copy whichever [`TOKENIZER_FILES`] exist in `from` into `to`.
