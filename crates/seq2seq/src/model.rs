@@ -215,15 +215,8 @@ impl<B: AutodiffBackend, A: Seq2SeqTaskArgs> TaskModel<B> for Seq2SeqTaskModel<B
             overrides: options.overrides.as_ref(),
         };
         let prepared = Prepared::<A>::open(model_type, model_name, input, &options.hub)?;
-        if !prepared.args.added_tokens().is_empty() {
-            return Err(Seq2SeqError::Unsupported(
-                "special_tokens_list: growing an encoder-decoder's embeddings for added tokens \
-                 is not implemented yet"
-                    .into(),
-            ));
-        }
         TaskBase::<B, Seq2SeqLm<B>, A>::seed(&prepared.args, &device);
-        let module = Seq2SeqLm::load(
+        let mut module = Seq2SeqLm::load(
             arch.layout(),
             &prepared.model_dir,
             &prepared.config,
@@ -234,7 +227,13 @@ impl<B: AutodiffBackend, A: Seq2SeqTaskArgs> TaskModel<B> for Seq2SeqTaskModel<B
             special_tokens: arch.special_tokens(),
             ..Default::default()
         };
-        let tokenizer = Tokenizer::from_dir(&prepared.tokenizer_dir, &options)?;
+        let mut tokenizer = Tokenizer::from_dir(&prepared.tokenizer_dir, &options)?;
+        // T5's `special_tokens_list`, as Python: added as special tokens, the embeddings grown
+        // to the tokenizer (never shrunk: a table already larger keeps its rows).
+        let added = tokenizer.add_special_tokens(prepared.args.added_tokens());
+        if added > 0 {
+            module = module.resize_token_embeddings(tokenizer.vocab_size());
+        }
         let dir = &prepared.tokenizer_dir;
         let codec = Codec {
             target: target_tokenizer(dir, &options)?,
@@ -263,7 +262,7 @@ impl<B: AutodiffBackend, A: Seq2SeqTaskArgs> TaskModel<B> for Seq2SeqTaskModel<B
         }
         let model_generation = GenerationConfig::from_model_dir(&prepared.model_dir)?;
         let hf_config = prepared.config.clone();
-        let base = TaskBase::new(prepared, module, tokenizer, false, device)?;
+        let base = TaskBase::new(prepared, module, tokenizer, added > 0, device)?;
         Ok(Self {
             base,
             hf_config,

@@ -174,3 +174,36 @@ fn unsupported_models_are_refused_by_name() {
     let reranker = T5Model::new("t5", &t5, options(json!({"as_reranker": true})));
     assert!(refused(reranker).contains("as_reranker"));
 }
+
+#[test]
+fn special_tokens_list_grows_the_embeddings_and_the_untied_head() {
+    let out = tempfile::tempdir().unwrap();
+    let extra = json!({"special_tokens_list": ["<sep>", "<speaker>"], "num_train_epochs": 1});
+    let dir = model_dir("t5-v1_1");
+    let mut model = T5Model::new("t5", &dir, options(args(out.path(), extra.clone()))).unwrap();
+    let vocab = model.module().vocab_size();
+    assert_eq!(vocab, 1103, "1,101 rows and two added tokens");
+    let sep = model.tokenizer().token_to_id("<sep>").unwrap();
+    assert_eq!(sep, 1101);
+    let ids = model.encode("Hello <sep> world", false).unwrap();
+    assert!(ids.contains(&sep), "{ids:?}");
+    model
+        .train_model(&t5_rows(), None, Default::default())
+        .unwrap();
+    let predicted = model.predict(&["translate: Hello <sep> world"]).unwrap();
+    let saved = out.path().to_str().unwrap();
+    let config: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("config.json")).unwrap())
+            .unwrap();
+    assert_eq!(config["vocab_size"], 1103);
+    let reloaded = T5Model::new("t5", saved, options(args(out.path(), extra))).unwrap();
+    assert_eq!(
+        reloaded.module().vocab_size(),
+        1103,
+        "the saved tokens are not added twice"
+    );
+    assert_eq!(
+        reloaded.predict(&["translate: Hello <sep> world"]).unwrap(),
+        predicted
+    );
+}

@@ -203,6 +203,42 @@ impl<B: Backend> Seq2SeqLm<B> {
         }
     }
 
+    /// Grow the token table (and what scores against it: T5's untied head, BART's logits
+    /// bias) to `vocab_size` rows for added tokens: new rows are the mean of the old ones, new
+    /// biases zero; never shrinks.
+    pub fn resize_token_embeddings(self, vocab_size: usize) -> Self {
+        match self {
+            Self::T5(mut model) => {
+                crate::layers::grow_embedding(&mut model.shared, vocab_size);
+                if let Some(head) = model.lm_head.as_mut() {
+                    // Burn keeps the head as `[d_model, vocab]`; grown as rows of its transpose.
+                    let mut rows = burn::nn::Embedding {
+                        weight: burn::module::Param::from_tensor(
+                            head.weight.val().transpose().detach(),
+                        ),
+                    };
+                    crate::layers::grow_embedding(&mut rows, vocab_size);
+                    head.weight =
+                        burn::module::Param::from_tensor(rows.weight.val().transpose().detach());
+                }
+                Self::T5(model)
+            }
+            Self::Bart(mut model) => {
+                crate::layers::grow_embedding(&mut model.model.shared, vocab_size);
+                let bias = model.final_logits_bias.val();
+                let [_, old] = bias.dims();
+                if vocab_size > old {
+                    let zeros = Tensor::zeros([1, vocab_size - old], &bias.device());
+                    model.final_logits_bias = burn::module::Param::from_tensor(
+                        Tensor::cat(vec![bias, zeros], 1).detach(),
+                    )
+                    .set_require_grad(false);
+                }
+                Self::Bart(model)
+            }
+        }
+    }
+
     /// Burn paths → Hugging Face names.
     pub fn names(&self) -> Seq2SeqNames {
         Seq2SeqNames(self.layout())
