@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Check that an encoder-decoder directory saved by the Rust side loads in Python
 `transformers` (`AutoModelForSeq2SeqLM`: `T5ForConditionalGeneration`,
-`BartForConditionalGeneration`, `MBartForConditionalGeneration`, `MarianMTModel`) and gives PyTorch's reference logits and loss.
+`BartForConditionalGeneration`, `MBartForConditionalGeneration`, `MarianMTModel`,
+`EncoderDecoderModel`) and gives PyTorch's reference logits and loss.
 
     python scripts/check_hf_seq2seq.py SAVED_DIR fixtures/models/<fixture>/reference.json
 
@@ -24,8 +25,9 @@ def main() -> int:
     reference = json.load(open(reference_path))
     batch = reference["batch"]
     model = AutoModelForSeq2SeqLM.from_pretrained(saved, attn_implementation="eager").eval()
-    shared = model.get_input_embeddings()
-    tied = model.lm_head.weight.data_ptr() == shared.weight.data_ptr()
+    # EncoderDecoderModel's head is its decoder's; the others hold `lm_head` themselves.
+    shared = model.get_decoder().get_input_embeddings()
+    tied = model.get_output_embeddings().weight.data_ptr() == shared.weight.data_ptr()
     with torch.no_grad():
         out = model(
             input_ids=torch.tensor(batch["input_ids"]),

@@ -73,17 +73,38 @@ impl<B: Backend> Attention<B> {
         }
     }
 
-    /// `x`: `[batch, seq, hidden]`; `mask`: additive, `[batch, 1, 1, seq]`.
+    /// `x`: `[batch, seq, hidden]`; `mask`: additive, `[batch, heads, seq, seq]` (or
+    /// broadcastable to it).
     pub fn forward(&self, x: Tensor<B, 3>, mask: Tensor<B, 4>) -> Tensor<B, 3> {
+        let keys_values = self.keys_values(x.clone());
+        self.attend(x, keys_values, mask)
+    }
+
+    /// `x` `[batch, seq, hidden]` split into heads `[batch, heads, seq, head_dim]`.
+    fn heads(&self, x: Tensor<B, 3>) -> Tensor<B, 4> {
+        let [batch, seq, hidden] = x.dims();
+        x.reshape([batch, seq, self.num_heads, hidden / self.num_heads])
+            .swap_dims(1, 2)
+    }
+
+    /// The keys and values `[batch, heads, keys, head_dim]` of `memory` (the input itself, or
+    /// a decoder's encoder states for cross-attention).
+    pub fn keys_values(&self, memory: Tensor<B, 3>) -> (Tensor<B, 4>, Tensor<B, 4>) {
+        let k = self.heads(linear_tokens(&self.key, memory.clone()));
+        (k, self.heads(linear_tokens(&self.value, memory)))
+    }
+
+    /// `x` attends over `(k, v)` with the additive `mask` `[batch, heads, seq, keys]`; then the
+    /// output projection, residual and LayerNorm.
+    pub fn attend(
+        &self,
+        x: Tensor<B, 3>,
+        (k, v): (Tensor<B, 4>, Tensor<B, 4>),
+        mask: Tensor<B, 4>,
+    ) -> Tensor<B, 3> {
         let [batch, seq, hidden] = x.dims();
         let head_dim = hidden / self.num_heads;
-        let heads = |t: Tensor<B, 3>| {
-            t.reshape([batch, seq, self.num_heads, head_dim])
-                .swap_dims(1, 2)
-        };
-        let q = heads(linear_tokens(&self.query, x.clone()));
-        let k = heads(linear_tokens(&self.key, x.clone()));
-        let v = heads(linear_tokens(&self.value, x.clone()));
+        let q = self.heads(linear_tokens(&self.query, x.clone()));
         let scores = q
             .matmul(k.swap_dims(2, 3))
             .div_scalar((head_dim as f64).sqrt())
@@ -129,6 +150,11 @@ impl<B: Backend> EncoderLayer<B> {
 
     pub fn forward(&self, x: Tensor<B, 3>, mask: Tensor<B, 4>) -> Tensor<B, 3> {
         let attended = self.attention.forward(x, mask);
+        self.feed_forward(attended)
+    }
+
+    /// The feed-forward block over the attention's output, with residual and LayerNorm.
+    pub fn feed_forward(&self, attended: Tensor<B, 3>) -> Tensor<B, 3> {
         let hidden = activate(
             self.activation,
             linear_tokens(&self.intermediate, attended.clone()),

@@ -14,7 +14,7 @@ use crate::ModelError;
 use crate::arch::EncoderArchitecture;
 use crate::arch::{albert::Albert, bert::BertFamily, bert::Variant, distilbert::DistilBert};
 use crate::decoder::{DecoderArchitecture, Gpt2};
-use crate::seq2seq::{Bart, MBart, Marian, Seq2SeqArchitecture, T5};
+use crate::seq2seq::{Bart, BertEncoderDecoder, MBart, Marian, Seq2SeqArchitecture, T5};
 
 /// A family of architectures, implemented for its trait object type (e.g.
 /// `dyn EncoderArchitecture`).
@@ -67,6 +67,7 @@ static REGISTRY: LazyLock<RwLock<Registry>> = LazyLock::new(|| {
     insert::<dyn Seq2SeqArchitecture>(&mut registry, Arc::new(Bart));
     insert::<dyn Seq2SeqArchitecture>(&mut registry, Arc::new(MBart));
     insert::<dyn Seq2SeqArchitecture>(&mut registry, Arc::new(Marian));
+    insert::<dyn Seq2SeqArchitecture>(&mut registry, Arc::new(BertEncoderDecoder));
     RwLock::new(registry)
 });
 

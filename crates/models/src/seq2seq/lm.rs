@@ -20,6 +20,7 @@ use crate::ModelError;
 use crate::generate::Autoregressive;
 use crate::registry::{Family, lookup};
 use crate::seq2seq::bart::load_bart_configured;
+use crate::seq2seq::bert2bert::{Bert2Bert, Bert2BertNames, load_bert2bert, save_bert2bert};
 use crate::seq2seq::t5::load_t5_configured;
 
 /// How an encoder-decoder architecture is built: one per module layout in [`Seq2SeqLm`].
@@ -30,6 +31,8 @@ pub enum Seq2SeqLayout {
     /// `BartForConditionalGeneration`, `MBartForConditionalGeneration` and `MarianMTModel`
     /// (one module; `config.json`'s `model_type` says which).
     Bart,
+    /// `EncoderDecoderModel` of two BERTs.
+    Bert2Bert,
 }
 
 /// An encoder-decoder architecture: its names and the layout it loads as. Register one with
@@ -137,6 +140,25 @@ impl Seq2SeqArchitecture for Marian {
     }
 }
 
+/// BERT2BERT: an `EncoderDecoderModel` of two BERTs (Python's `encoder_type` `bert`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BertEncoderDecoder;
+
+impl Seq2SeqArchitecture for BertEncoderDecoder {
+    fn model_type(&self) -> &'static str {
+        "bert"
+    }
+
+    fn aliases(&self) -> &'static [&'static str] {
+        // Python Simple Transformers saves the model type as `{encoder_type}-bert`.
+        &["bert-bert", "encoder-decoder"]
+    }
+
+    fn layout(&self) -> Seq2SeqLayout {
+        Seq2SeqLayout::Bert2Bert
+    }
+}
+
 /// The encoder-decoder architecture registered for `model_type`.
 pub fn seq2seq_architecture(model_type: &str) -> Result<Arc<dyn Seq2SeqArchitecture>, ModelError> {
     lookup::<dyn Seq2SeqArchitecture>(model_type)
@@ -149,6 +171,7 @@ pub fn seq2seq_architecture(model_type: &str) -> Result<Arc<dyn Seq2SeqArchitect
 pub enum Seq2SeqLm<B: Backend> {
     T5(T5ForConditionalGeneration<B>),
     Bart(BartForConditionalGeneration<B>),
+    Bert2Bert(Bert2Bert<B>),
 }
 
 impl<B: Backend> Seq2SeqLm<B> {
@@ -163,6 +186,7 @@ impl<B: Backend> Seq2SeqLm<B> {
         Ok(match layout {
             Seq2SeqLayout::T5 => Self::T5(load_t5_configured(dir, config, device)?.0),
             Seq2SeqLayout::Bart => Self::Bart(load_bart_configured(dir, config, device)?.0),
+            Seq2SeqLayout::Bert2Bert => Self::Bert2Bert(load_bert2bert(dir, config, device)?.0),
         })
     }
 
@@ -171,6 +195,7 @@ impl<B: Backend> Seq2SeqLm<B> {
         match self {
             Self::T5(_) => Seq2SeqLayout::T5,
             Self::Bart(_) => Seq2SeqLayout::Bart,
+            Self::Bert2Bert(_) => Seq2SeqLayout::Bert2Bert,
         }
     }
 
@@ -180,6 +205,7 @@ impl<B: Backend> Seq2SeqLm<B> {
         match self {
             Self::T5(model) => save_t5(model, hf_config, dir),
             Self::Bart(model) => save_bart(model, hf_config, dir),
+            Self::Bert2Bert(model) => save_bert2bert(model, hf_config, dir),
         }
     }
 
@@ -192,6 +218,7 @@ impl<B: Backend> Seq2SeqLm<B> {
         match self {
             Self::T5(model) => model.start(input_ids, attention_mask),
             Self::Bart(model) => model.start(input_ids, attention_mask),
+            Self::Bert2Bert(model) => model.start(input_ids, attention_mask),
         }
     }
 
@@ -200,6 +227,7 @@ impl<B: Backend> Seq2SeqLm<B> {
         match self {
             Self::T5(model) => model.shared.weight.dims()[0],
             Self::Bart(model) => model.model.shared.weight.dims()[0],
+            Self::Bert2Bert(model) => model.decoder.embeddings.word_embeddings.weight.dims()[0],
         }
     }
 
@@ -236,6 +264,20 @@ impl<B: Backend> Seq2SeqLm<B> {
                 }
                 Self::Bart(model)
             }
+            Self::Bert2Bert(mut model) => {
+                model.encoder = model.encoder.resize_token_embeddings(vocab_size);
+                let embeddings = &mut model.decoder.embeddings.word_embeddings;
+                crate::layers::grow_embedding(embeddings, vocab_size);
+                let bias = model.decoder.head.bias.val();
+                let [old] = bias.dims();
+                if vocab_size > old {
+                    let zeros = Tensor::zeros([vocab_size - old], &bias.device());
+                    model.decoder.head.bias = burn::module::Param::from_tensor(
+                        Tensor::cat(vec![bias, zeros], 0).detach(),
+                    );
+                }
+                Self::Bert2Bert(model)
+            }
         }
     }
 
@@ -254,6 +296,7 @@ impl<B: Backend> EncoderDecoder<B> for Seq2SeqLm<B> {
         match self {
             Self::T5(model) => model.encode(input_ids, attention_mask),
             Self::Bart(model) => model.encode(input_ids, attention_mask),
+            Self::Bert2Bert(model) => model.encode(input_ids, attention_mask),
         }
     }
 
@@ -266,6 +309,7 @@ impl<B: Backend> EncoderDecoder<B> for Seq2SeqLm<B> {
         match self {
             Self::T5(model) => model.decode(decoder_input_ids, encoded, attention_mask),
             Self::Bart(model) => model.decode(decoder_input_ids, encoded, attention_mask),
+            Self::Bert2Bert(model) => model.decode(decoder_input_ids, encoded, attention_mask),
         }
     }
 
@@ -273,6 +317,7 @@ impl<B: Backend> EncoderDecoder<B> for Seq2SeqLm<B> {
         match self {
             Self::T5(model) => model.decoder_start_token_id(),
             Self::Bart(model) => model.decoder_start_token_id(),
+            Self::Bert2Bert(model) => model.decoder_start_token_id(),
         }
     }
 
@@ -280,6 +325,7 @@ impl<B: Backend> EncoderDecoder<B> for Seq2SeqLm<B> {
         match self {
             Self::T5(model) => model.pad_token_id(),
             Self::Bart(model) => model.pad_token_id(),
+            Self::Bert2Bert(model) => model.pad_token_id(),
         }
     }
 
@@ -287,6 +333,7 @@ impl<B: Backend> EncoderDecoder<B> for Seq2SeqLm<B> {
         match self {
             Self::T5(model) => model.decoder_inputs(labels),
             Self::Bart(model) => model.decoder_inputs(labels),
+            Self::Bert2Bert(model) => model.decoder_inputs(labels),
         }
     }
 }
@@ -303,6 +350,7 @@ impl<B: Backend> Autoregressive<B> for Seq2SeqLm<B> {
         match self {
             Self::T5(model) => model.step(state, input_ids, attention_mask),
             Self::Bart(model) => model.step(state, input_ids, attention_mask),
+            Self::Bert2Bert(model) => model.step(state, input_ids, attention_mask),
         }
     }
 
@@ -314,6 +362,7 @@ impl<B: Backend> Autoregressive<B> for Seq2SeqLm<B> {
         match self {
             Self::T5(model) => model.max_positions(),
             Self::Bart(model) => model.max_positions(),
+            Self::Bert2Bert(model) => model.max_positions(),
         }
     }
 
@@ -321,6 +370,7 @@ impl<B: Backend> Autoregressive<B> for Seq2SeqLm<B> {
         match self {
             Self::T5(model) => Autoregressive::device(model),
             Self::Bart(model) => Autoregressive::device(model),
+            Self::Bert2Bert(model) => Autoregressive::device(model),
         }
     }
 }
@@ -335,13 +385,14 @@ impl Seq2SeqNames {
         match self.0 {
             Seq2SeqLayout::T5 => &T5Names,
             Seq2SeqLayout::Bart => &BartNames,
+            Seq2SeqLayout::Bert2Bert => &Bert2BertNames,
         }
     }
 }
 
 /// A module path with the [`Seq2SeqLm`] variant's segment dropped.
 fn variant_path(path: &str) -> &str {
-    ["T5.", "Bart."]
+    ["T5.", "Bart.", "Bert2Bert."]
         .iter()
         .find_map(|variant| path.strip_prefix(variant))
         .unwrap_or(path)

@@ -5,9 +5,11 @@
 //! |---|---|
 //! | [`t5`] | T5 v1.0, v1.1 and mT5 as `transformers`' `T5ForConditionalGeneration` |
 //! | [`bart`] | BART, mBART and Marian as `transformers`' `BartForConditionalGeneration`, `MBartForConditionalGeneration`, `MarianMTModel` |
+//! | [`bert2bert`] | `EncoderDecoderModel` of two BERTs (BERT2BERT) |
 //! | [`lm`] | [`Seq2SeqLm`], any of them behind one type, and their family by `model_type` |
 
 pub mod bart;
+pub mod bert2bert;
 pub mod lm;
 pub(crate) mod masks;
 pub mod state;
@@ -21,8 +23,8 @@ pub use bart::{
     shift_wrapping_last,
 };
 pub use lm::{
-    Bart, MBart, Marian, Seq2SeqArchitecture, Seq2SeqLayout, Seq2SeqLm, Seq2SeqNames, T5,
-    seq2seq_architecture,
+    Bart, BertEncoderDecoder, MBart, Marian, Seq2SeqArchitecture, Seq2SeqLayout, Seq2SeqLm,
+    Seq2SeqNames, T5, seq2seq_architecture,
 };
 pub use state::Seq2SeqState;
 pub use t5::{T5Config, T5ForConditionalGeneration, T5Names, load_t5, save_t5};
