@@ -5,7 +5,7 @@
 //!   `make_ner_fixtures.py`, `make_qa_fixtures.py`, `make_lm_fixtures.py`), metrics
 //!   (`scripts/make_metric_fixtures.py`, scikit-learn / seqeval / the SQuAD script), training
 //!   (`scripts/make_train_fixtures.py`, schedules, optimisers, clipping) and GPT-2 with
-//!   `generate` (`scripts/make_gpt2_fixtures.py`), T5 and BART (`scripts/make_t5_fixtures.py`, `make_bart_fixtures.py`) and Python Simple
+//!   `generate` (`scripts/make_gpt2_fixtures.py`), T5, the BART family and BERT2BERT (`scripts/make_t5_fixtures.py`, `make_bart_fixtures.py`, `make_bert2bert_fixtures.py`) and Python Simple
 //!   Transformers' seq2seq models on them (`scripts/make_seq2seq_fixtures.py`) — in a Python virtual environment outside the
 //!   repository (`$ST_VENV`, default `~/.cache/st-venv`), created and filled from
 //!   `scripts/requirements-fixtures.txt` when missing. Set `ST_MINILM_DIR` to also record the
@@ -120,8 +120,14 @@ fn fixtures() -> Result<(), String> {
         .arg(root.join("fixtures"))
         .current_dir(&root)
         .env("HF_HUB_OFFLINE", "1"))?;
-    // The encoder-decoders (fixtures/models/t5, t5-v1_1, bart), each with its README section.
-    for script in ["make_t5_fixtures.py", "make_bart_fixtures.py"] {
+    // The encoder-decoders (fixtures/models/t5, t5-v1_1; bart, mbart, marian; bert2bert), each
+    // with its README section; T5's and Marian's SentencePiece models come from the
+    // sentencepiece sdist on PyPI.
+    for script in [
+        "make_t5_fixtures.py",
+        "make_bart_fixtures.py",
+        "make_bert2bert_fixtures.py",
+    ] {
         run(Command::new(&python)
             .arg(root.join("scripts").join(script))
             .arg("--out")

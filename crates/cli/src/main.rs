@@ -62,11 +62,12 @@ enum Command {
         #[command(subcommand)]
         command: TaskCommand<lm::LmTrainFlags, lm::LmPredictFlags>,
     },
-    /// Sequence-to-sequence (Seq2SeqModel): an encoder-decoder such as BART fine-tuned on
-    /// input_text → target_text rows (TSV, CSV or JSONL); predict reads one input per line.
+    /// Sequence-to-sequence (Seq2SeqModel): an encoder-decoder (BART, mBART, Marian, T5, or
+    /// BERT2BERT from --encoder-name and --decoder-name) fine-tuned on input_text →
+    /// target_text rows (TSV, CSV or JSONL); predict reads one input per line.
     Seq2seq {
         #[command(subcommand)]
-        command: TaskCommand<NoFlags, NoFlags>,
+        command: TaskCommand<seq2seq::Seq2SeqTrainFlags, NoFlags>,
     },
     /// T5 and mT5 (T5Model): prefix, input_text, target_text rows; predict reads one input
     /// per line, its "prefix: " included.

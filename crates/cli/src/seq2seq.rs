@@ -38,16 +38,75 @@ fn generated(mut texts: Vec<String>) -> Value {
     }
 }
 
-impl<A: Seq2SeqTaskArgs + Default> CliTask for Seq2SeqTaskModel<st_core::backend::TrainBackend, A> {
+/// `st seq2seq train`'s own flags: BERT2BERT from two models (Python's `encoder_name` and
+/// `decoder_name`, with `--model-type bert` and no `--model-name`).
+#[derive(clap::Args, Debug)]
+pub struct Seq2SeqTrainFlags {
+    /// The encoder of an EncoderDecoderModel built from two BERTs (a directory or hub id).
+    #[arg(long, requires = "decoder_name")]
+    encoder_name: Option<String>,
+    /// Its decoder (cross-attention is added and trained from scratch).
+    #[arg(long, requires = "encoder_name")]
+    decoder_name: Option<String>,
+}
+
+/// The `train` flags of each sequence-to-sequence command.
+pub trait Seq2SeqCliArgs {
+    type TrainFlags: clap::Args + std::fmt::Debug;
+    /// The encoder and decoder `flags` name.
+    fn encoders(flags: Option<&Self::TrainFlags>) -> (Option<String>, Option<String>);
+}
+
+impl Seq2SeqCliArgs for st_seq2seq::Seq2SeqArgs {
+    type TrainFlags = Seq2SeqTrainFlags;
+
+    fn encoders(flags: Option<&Seq2SeqTrainFlags>) -> (Option<String>, Option<String>) {
+        flags.map_or((None, None), |f| {
+            (f.encoder_name.clone(), f.decoder_name.clone())
+        })
+    }
+}
+
+impl Seq2SeqCliArgs for st_seq2seq::T5Args {
     type TrainFlags = NoFlags;
+
+    fn encoders(_: Option<&NoFlags>) -> (Option<String>, Option<String>) {
+        (None, None)
+    }
+}
+
+impl<A: Seq2SeqTaskArgs + Seq2SeqCliArgs + Default> CliTask
+    for Seq2SeqTaskModel<st_core::backend::TrainBackend, A>
+{
+    type TrainFlags = A::TrainFlags;
     type PredictFlags = NoFlags;
 
-    fn options(overrides: Value, device: DeviceRequest, _: Option<&NoFlags>) -> Seq2SeqOptions<A> {
+    fn options(
+        overrides: Value,
+        device: DeviceRequest,
+        flags: Option<&A::TrainFlags>,
+    ) -> Seq2SeqOptions<A> {
+        let (encoder_name, decoder_name) = A::encoders(flags);
         Seq2SeqOptions {
             overrides: Some(overrides),
             device,
+            encoder_name,
+            decoder_name,
             ..Default::default()
         }
+    }
+
+    /// BERT2BERT assembled from `--encoder-name` and `--decoder-name` (no `--model-name`).
+    fn from_scratch(model_type: &str, _train: &Path, options: Self::Options) -> CliResult<Self> {
+        if options.encoder_name.is_none() {
+            return Err(format!(
+                "--model-name is required (or, for BERT2BERT, --encoder-name and \
+                 --decoder-name): {model_type} models cannot be trained from scratch here"
+            )
+            .into());
+        }
+        let device = options.device.device()?;
+        Ok(Self::with_device(model_type, "", options, device)?)
     }
 
     fn results(output: &EvalResults) -> &EvalResults {

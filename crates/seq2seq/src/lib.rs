@@ -24,6 +24,7 @@ pub mod args;
 pub mod data;
 pub mod features;
 pub mod model;
+pub mod pair;
 pub mod predict;
 pub mod text;
 

@@ -23,6 +23,7 @@ use st_models::{EncoderDecoder, ModelError, Seq2SeqLm, seq2seq_architecture};
 use crate::args::{Seq2SeqArgs, Seq2SeqTaskArgs, T5Args};
 use crate::data::{DataError, Seq2SeqExample, read_examples};
 use crate::features::{Features, Seq2SeqBatch};
+use crate::pair::Pair;
 use crate::text::{Codec, Languages, target_tokenizer};
 
 /// What can go wrong in a sequence-to-sequence model.
@@ -106,6 +107,14 @@ impl<A: Seq2SeqTaskArgs> Seq2SeqTaskModel<TrainBackend, A> {
 
 /// Model types Simple Transformers knows that are refused here, with why.
 fn refusal(model_type: &str, options_name_encoders: bool) -> Option<String> {
+    if let Ok(arch) = seq2seq_architecture(model_type) {
+        return (options_name_encoders && arch.layout() != Seq2SeqLayout::Bert2Bert).then(|| {
+            format!(
+                "encoder_name + decoder_name build an EncoderDecoderModel of two encoders \
+                 (encoder_type bert); {model_type} loads from encoder_decoder_name alone"
+            )
+        });
+    }
     match model_type {
         "rag-token" | "rag-sequence" => Some(format!(
             "{model_type}: retrieval-augmented generation (RAG, with its FAISS index and DPR \
@@ -114,9 +123,9 @@ fn refusal(model_type: &str, options_name_encoders: bool) -> Option<String> {
         "byt5" => Some("byt5 needs ByT5's byte tokenizer, which is not implemented yet".into()),
         _ if options_name_encoders || st_models::encoder_architecture(model_type).is_ok() => {
             Some(format!(
-                "an EncoderDecoderModel built from two {model_type} encoders (encoder_type + \
-                 encoder_name + decoder_name) is not implemented yet; use an encoder-decoder \
-                 (encoder_decoder_type bart, mbart, marian or t5)"
+                "an EncoderDecoderModel built from two {model_type} encoders is not implemented \
+                 yet; BERT2BERT (encoder_type bert) is, and the encoder-decoders bart, mbart, \
+                 marian and t5"
             ))
         }
         _ => None,
@@ -214,20 +223,43 @@ impl<B: AutodiffBackend, A: Seq2SeqTaskArgs> TaskModel<B> for Seq2SeqTaskModel<B
             args: options.args.as_ref(),
             overrides: options.overrides.as_ref(),
         };
-        let prepared = Prepared::<A>::open(model_type, model_name, input, &options.hub)?;
+        let hub = &options.hub;
+        let pair = match arch.layout() {
+            Seq2SeqLayout::Bert2Bert => Pair::find(
+                model_name,
+                options.encoder_name.as_deref(),
+                options.decoder_name.as_deref(),
+                hub,
+            )?,
+            _ => None,
+        };
+        let prepared = match &pair {
+            Some(pair) => pair.prepare(model_type, model_name, input, hub)?,
+            None => Prepared::<A>::open(model_type, model_name, input, hub)?,
+        };
         TaskBase::<B, Seq2SeqLm<B>, A>::seed(&prepared.args, &device);
-        let mut module = Seq2SeqLm::load(
-            arch.layout(),
-            &prepared.model_dir,
-            &prepared.config,
-            &device,
-        )?;
         let options = TokenizerOptions {
             do_lower_case: prepared.args.model().do_lower_case,
             special_tokens: arch.special_tokens(),
             ..Default::default()
         };
         let mut tokenizer = Tokenizer::from_dir(&prepared.tokenizer_dir, &options)?;
+        // BERT2BERT from two directories reads each side with its own tokenizer.
+        let pair_target = match &pair {
+            Some(pair) => Some(Tokenizer::from_dir(&pair.decoder, &options)?),
+            None => None,
+        };
+        let (mut module, hf_config) = match &pair {
+            Some(pair) => {
+                let target = pair_target.as_ref().unwrap_or(&tokenizer);
+                pair.load(target.token_to_id("[CLS]"), &device)?
+            }
+            None => {
+                let config = &prepared.config;
+                let module = Seq2SeqLm::load(arch.layout(), &prepared.model_dir, config, &device)?;
+                (module, config.clone())
+            }
+        };
         // T5's `special_tokens_list`, as Python: added as special tokens, the embeddings grown
         // to the tokenizer (never shrunk: a table already larger keeps its rows).
         let added = tokenizer.add_special_tokens(prepared.args.added_tokens());
@@ -235,8 +267,12 @@ impl<B: AutodiffBackend, A: Seq2SeqTaskArgs> TaskModel<B> for Seq2SeqTaskModel<B
             module = module.resize_token_embeddings(tokenizer.vocab_size());
         }
         let dir = &prepared.tokenizer_dir;
+        let target = match pair_target {
+            Some(target) => Some(target),
+            None => target_tokenizer(dir, &options)?,
+        };
         let codec = Codec {
-            target: target_tokenizer(dir, &options)?,
+            target,
             languages: match arch.model_type() {
                 "mbart" => Some(Languages::resolve(
                     model_type,
@@ -260,8 +296,14 @@ impl<B: AutodiffBackend, A: Seq2SeqTaskArgs> TaskModel<B> for Seq2SeqTaskModel<B
                 )));
             }
         }
-        let model_generation = GenerationConfig::from_model_dir(&prepared.model_dir)?;
-        let hf_config = prepared.config.clone();
+        let mut model_generation = GenerationConfig::from_model_dir(&prepared.model_dir)?;
+        if model_generation.eos_token_id.is_empty() && arch.layout() == Seq2SeqLayout::Bert2Bert {
+            // A BERT decoder's config names no end token; its tokenizer's [SEP] ends a text.
+            let side = codec.side(&tokenizer);
+            model_generation
+                .eos_token_id
+                .extend(side.token_to_id("[SEP]"));
+        }
         let base = TaskBase::new(prepared, module, tokenizer, added > 0, device)?;
         Ok(Self {
             base,
@@ -403,7 +445,13 @@ impl<B: AutodiffBackend, A: Seq2SeqTaskArgs> TaskModel<B> for Seq2SeqTaskModel<B
     /// `BartForConditionalGeneration`, `MBartForConditionalGeneration`, `MarianMTModel`),
     /// which loads in Python.
     fn write_weights(&self, module: &Seq2SeqLm<B>, dir: &Path) -> Result<(), Seq2SeqError> {
-        Ok(module.save(&self.hf_config, dir)?)
+        module.save(&self.hf_config, dir)?;
+        if let Some(target) = &self.codec.target {
+            // The target side's own tokenizer (Marian's, a BERT2BERT decoder's), which
+            // `Codec` reads back from here.
+            target.save_json(&dir.join(st_core::tokenizer::MARIAN_TARGET_TOKENIZER))?;
+        }
+        Ok(())
     }
 
     fn batch_chunk_size(&self) -> Option<usize> {

@@ -27,6 +27,7 @@ impl<B: AutodiffBackend, A: Seq2SeqTaskArgs> Seq2SeqTaskModel<B, A> {
         let languages = self.codec.languages;
         let (max_length, max_new_tokens) = match module.layout() {
             Seq2SeqLayout::Bart if languages.is_none() => (args.max_length, None),
+            Seq2SeqLayout::Bert2Bert => (args.max_length, None),
             _ => (defaults.max_length, Some(args.max_length)),
         };
         let forced_bos_token_id = match languages {

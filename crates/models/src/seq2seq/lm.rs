@@ -157,6 +157,11 @@ impl Seq2SeqArchitecture for BertEncoderDecoder {
     fn layout(&self) -> Seq2SeqLayout {
         Seq2SeqLayout::Bert2Bert
     }
+
+    /// BERT's `[CLS] … [SEP]` for a tokenizer rebuilt from `vocab.txt`.
+    fn special_tokens(&self) -> SpecialTokens {
+        SpecialTokens::Bert
+    }
 }
 
 /// The encoder-decoder architecture registered for `model_type`.
