@@ -53,6 +53,7 @@ fn tokenisation(c: &mut Criterion) {
             do_lower_case: true,
             special_tokens: SpecialTokens::Bert,
             ignore_tokenizer_json: true,
+            ..Default::default()
         },
     )
     .expect("WordPiece vocabulary in fixtures/");
