@@ -256,55 +256,39 @@ pub fn bench(args: &[String]) -> Result<(), String> {
     };
     let st = python_run("bench_st.py", &bench.join("python_st.json"))?;
     let hf = python_run("bench_hf.py", &bench.join("python_hf.json"))?;
-    // Generation: greedy decoding with a GPT-2-small-sized model, ours then transformers'.
+    // One decoding workload, ours (`example`) then transformers' (`script`), on `tokens` new
+    // tokens; `name` names their JSON files.
+    let decoding = |example: &str, script: &str, tokens: &str, name: &str| {
+        let ours_json = bench.join(format!("rust_{name}.json"));
+        run(Command::new(env!("CARGO"))
+            .args(["run", "--release", "--quiet", "-p", "st-examples"])
+            .args(["--example", example, "--", "--new-tokens", tokens, "--out"])
+            .arg(&ours_json)
+            .current_dir(&root))?;
+        let hf_json = bench.join(format!("python_hf_{name}.json"));
+        run(Command::new(&python)
+            .arg(root.join("scripts").join(script))
+            .args(["--threads", "2", "--new-tokens", tokens, "--out"])
+            .arg(&hf_json)
+            .current_dir(&bench))?;
+        Ok::<_, String>((read_json(&ours_json)?, read_json(&hf_json)?))
+    };
+    // Generation: greedy decoding with a GPT-2-small-sized model.
     let new_tokens = if options.quick { "32" } else { "128" };
-    let ours_gen_json = bench.join("rust_generation.json");
-    run(Command::new(env!("CARGO"))
-        .args([
-            "run",
-            "--release",
-            "--quiet",
-            "-p",
-            "st-examples",
-            "--example",
-        ])
-        .arg("generation_benchmark")
-        .args(["--", "--new-tokens", new_tokens, "--out"])
-        .arg(&ours_gen_json)
-        .current_dir(&root))?;
-    let ours_gen = read_json(&ours_gen_json)?;
-    let hf_gen_json = bench.join("python_hf_generation.json");
-    run(Command::new(&python)
-        .arg(root.join("scripts/bench_generation_hf.py"))
-        .args(["--threads", "2", "--new-tokens", new_tokens, "--out"])
-        .arg(&hf_gen_json)
-        .current_dir(&bench))?;
-    let hf_gen = read_json(&hf_gen_json)?;
-    // Encoder-decoder generation: beam search with a BART-base-sized model, ours then
-    // transformers'.
+    let (ours_gen, hf_gen) = decoding(
+        "generation_benchmark",
+        "bench_generation_hf.py",
+        new_tokens,
+        "generation",
+    )?;
+    // Encoder-decoder generation: beam search with a BART-base-sized model.
     let s2s_tokens = if options.quick { "16" } else { "64" };
-    let ours_s2s_json = bench.join("rust_seq2seq_generation.json");
-    run(Command::new(env!("CARGO"))
-        .args([
-            "run",
-            "--release",
-            "--quiet",
-            "-p",
-            "st-examples",
-            "--example",
-        ])
-        .arg("seq2seq_generation_benchmark")
-        .args(["--", "--new-tokens", s2s_tokens, "--out"])
-        .arg(&ours_s2s_json)
-        .current_dir(&root))?;
-    let ours_s2s = read_json(&ours_s2s_json)?;
-    let hf_s2s_json = bench.join("python_hf_seq2seq_generation.json");
-    run(Command::new(&python)
-        .arg(root.join("scripts/bench_seq2seq_generation_hf.py"))
-        .args(["--threads", "2", "--new-tokens", s2s_tokens, "--out"])
-        .arg(&hf_s2s_json)
-        .current_dir(&bench))?;
-    let hf_s2s = read_json(&hf_s2s_json)?;
+    let (ours_s2s, hf_s2s) = decoding(
+        "seq2seq_generation_benchmark",
+        "bench_seq2seq_generation_hf.py",
+        s2s_tokens,
+        "seq2seq_generation",
+    )?;
     let st_latency = json_output(
         Command::new(&python)
             .arg(root.join("scripts/st_predict_latency.py"))

@@ -76,3 +76,14 @@ pub(crate) fn decoder_allowed<B: Backend>(
         .expand(shape)
         .bool_and(causal(n, total, &device).expand(shape))
 }
+
+/// [`decoder_allowed`] as the additive self-attention mask `[rows, heads, n, total]`: 0 where
+/// allowed, the most negative float elsewhere.
+pub(crate) fn decoder_self_bias<B: Backend>(
+    attention_mask: Tensor<B, 2, Int>,
+    heads: usize,
+    n: usize,
+) -> Tensor<B, 4> {
+    let allowed = decoder_allowed(attention_mask, heads, n);
+    Tensor::<B, 4>::zeros(allowed.dims(), &allowed.device()).mask_fill(allowed.bool_not(), f32::MIN)
+}

@@ -7,7 +7,7 @@ use super::BartForConditionalGeneration;
 use super::model::SelfKeys;
 use crate::generate::Autoregressive;
 use crate::seq2seq::EncoderDecoder;
-use crate::seq2seq::state::{Seq2SeqState, decoder_allowed};
+use crate::seq2seq::state::{Seq2SeqState, decoder_self_bias};
 
 impl<B: Backend> BartForConditionalGeneration<B> {
     /// The decoding state of `input_ids` `[rows, n]` (right-padded, `attention_mask` 0 on
@@ -43,9 +43,7 @@ impl<B: Backend> Autoregressive<B> for BartForConditionalGeneration<B> {
         let [_, total] = attention_mask.dims();
         let decoder = &self.model.decoder;
         let heads = decoder.layers[0].self_attn.num_heads;
-        let allowed = decoder_allowed(attention_mask, heads, n);
-        let self_bias = Tensor::<B, 4>::zeros(allowed.dims(), &allowed.device())
-            .mask_fill(allowed.bool_not(), f32::MIN);
+        let self_bias = decoder_self_bias(attention_mask, heads, n);
         let cross_bias = state.cross_bias(n);
         let mut x = decoder.embed(self.model.embed(input_ids), total - n);
         for (layer, block) in decoder.layers.iter().enumerate() {

@@ -10,7 +10,7 @@ use crate::layers::{Attention, EncoderLayer};
 use crate::mlm::MlmHead;
 use crate::seq2seq::EncoderDecoder;
 use crate::seq2seq::masks::{causal, padding_bias};
-use crate::seq2seq::state::{Seq2SeqState, decoder_allowed};
+use crate::seq2seq::state::{Seq2SeqState, decoder_self_bias};
 
 /// A decoder layer: BERT's layer (`base`: causal self-attention and the feed-forward block)
 /// with cross-attention over the encoder's states between the two.
@@ -183,9 +183,7 @@ impl<B: Backend> Autoregressive<B> for Bert2Bert<B> {
     ) -> Tensor<B, 2> {
         let [rows, n] = input_ids.dims();
         let [_, total] = attention_mask.dims();
-        let allowed = decoder_allowed(attention_mask, self.decoder.heads(), n);
-        let self_bias = Tensor::<B, 4>::zeros(allowed.dims(), &allowed.device())
-            .mask_fill(allowed.bool_not(), f32::MIN);
+        let self_bias = decoder_self_bias(attention_mask, self.decoder.heads(), n);
         let cross_bias = state.cross_bias(n);
         let mut x = self.decoder.embed(input_ids, total - n);
         for (index, layer) in self.decoder.layers.iter().enumerate() {
