@@ -7,15 +7,15 @@ use std::path::PathBuf;
 pub enum ModelError {
     #[error(
         "unknown {kind} model_type {given:?}{}; supported: {}",
-        .elsewhere.map(|k| format!(" (it is registered among the {k}s, which this task cannot use)")).unwrap_or_default(),
+        registered_elsewhere(.elsewhere),
         .supported.join(", ")
     )]
     UnknownModelType {
         given: String,
         /// The family asked for ("encoder").
         kind: &'static str,
-        /// The family the name is registered in instead, if any.
-        elsewhere: Option<&'static str>,
+        /// The other families the name is registered in, sorted (empty if none).
+        elsewhere: Vec<&'static str>,
         supported: Vec<String>,
     },
     #[error("{dir}: no config.json in the model directory")]
@@ -39,4 +39,16 @@ impl ModelError {
             message: message.into(),
         }
     }
+}
+
+/// " (it is registered among the encoders and encoder-decoders, which this task cannot use)".
+fn registered_elsewhere(kinds: &[&'static str]) -> String {
+    if kinds.is_empty() {
+        return String::new();
+    }
+    let plural: Vec<String> = kinds.iter().map(|k| format!("{k}s")).collect();
+    format!(
+        " (it is registered among the {}, which this task cannot use)",
+        plural.join(" and ")
+    )
 }

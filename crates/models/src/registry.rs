@@ -104,10 +104,13 @@ pub fn lookup<F: ?Sized + Family>(model_type: &str) -> Result<Arc<F>, ModelError
     if let Some(arch) = found {
         return Ok(arch.clone());
     }
-    let elsewhere = registry
+    // Sorted so the message does not depend on the map's iteration order.
+    let mut elsewhere: Vec<&'static str> = registry
         .values()
-        .find(|table| table.members.contains_key(model_type))
-        .map(|table| table.kind);
+        .filter(|table| table.members.contains_key(model_type))
+        .map(|table| table.kind)
+        .collect();
+    elsewhere.sort_unstable();
     Err(ModelError::UnknownModelType {
         given: model_type.to_string(),
         kind: F::KIND,
