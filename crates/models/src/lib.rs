@@ -29,8 +29,8 @@ pub mod task;
 pub use arch::EncoderArchitecture;
 pub use config::{Activation, EncoderConfig, PositionIds};
 pub use decoder::{
-    DecoderArchitecture, DecoderConfig, DecoderSpec, Gpt2LmHead, Gpt2Model, KvCache,
-    decoder_architecture, load_decoder, save_decoder,
+    DecoderArchitecture, DecoderConfig, DecoderSpec, Gpt2DoubleHeads, Gpt2LmHead, Gpt2Model,
+    KvCache, decoder_architecture, load_decoder, save_decoder,
 };
 pub use dropout::Dropout;
 pub use electra::{

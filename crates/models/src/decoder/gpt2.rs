@@ -257,6 +257,19 @@ impl<B: Backend> Gpt2Model<B> {
         &self,
         input_ids: Tensor<B, 2, Int>,
         attention_mask: Tensor<B, 2, Int>,
+        cache: Option<&mut KvCache<B>>,
+    ) -> Tensor<B, 3> {
+        self.forward_typed(input_ids, None, attention_mask, cache)
+    }
+
+    /// [`Gpt2Model::forward`] with token types `[rows, n]`: token ids whose embeddings (the
+    /// same table as the words', as `transformers` embeds `token_type_ids`) are added to
+    /// the inputs'. ConvAI marks each segment with its speaker token this way.
+    pub fn forward_typed(
+        &self,
+        input_ids: Tensor<B, 2, Int>,
+        token_type_ids: Option<Tensor<B, 2, Int>>,
+        attention_mask: Tensor<B, 2, Int>,
         mut cache: Option<&mut KvCache<B>>,
     ) -> Tensor<B, 3> {
         let [rows, n] = input_ids.dims();
@@ -265,7 +278,10 @@ impl<B: Backend> Gpt2Model<B> {
         let positions = (attention_mask.clone().cumsum(1) - 1)
             .clamp_min(0)
             .slice([0..rows, past..total]);
-        let x = self.wte.forward(input_ids) + self.wpe.forward(positions);
+        let mut x = self.wte.forward(input_ids) + self.wpe.forward(positions);
+        if let Some(types) = token_type_ids {
+            x = x + self.wte.forward(types);
+        }
         let mut x = self.drop.forward(x);
         let heads = self.h.first().map_or(1, |block| block.attn.n_head);
         let mask = additive_mask(attention_mask, n, heads);
@@ -345,7 +361,7 @@ impl<B: Backend> Gpt2LmHead<B> {
     }
 
     /// hidden · wteᵀ.
-    fn head(&self, hidden: Tensor<B, 2>) -> Tensor<B, 2> {
+    pub fn head(&self, hidden: Tensor<B, 2>) -> Tensor<B, 2> {
         hidden.matmul(self.transformer.wte.weight.val().transpose())
     }
 

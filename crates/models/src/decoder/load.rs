@@ -55,6 +55,25 @@ impl DecoderSpec {
         args: &ModelArgs,
         added: &[String],
     ) -> Result<(Gpt2LmHead<B>, Tokenizer, bool), ModelError> {
+        let (tokenizer, grew) = self.tokenizer_with(dir, args, added)?;
+        let model = if grew {
+            model.resize_token_embeddings(self.config.vocab_size)
+        } else {
+            model
+        };
+        Ok((model, tokenizer, grew))
+    }
+
+    /// The tokenizer in `dir` with `added` special tokens, and whether some were new; then
+    /// `config.vocab_size` (in both configurations, so that a saved `config.json` matches the
+    /// saved weights) is the row count the model's token embeddings must grow to. A tokenizer
+    /// larger than the model is refused: it belongs to another model.
+    pub fn tokenizer_with(
+        &mut self,
+        dir: &Path,
+        args: &ModelArgs,
+        added: &[String],
+    ) -> Result<(Tokenizer, bool), ModelError> {
         let options = TokenizerOptions {
             do_lower_case: args.do_lower_case,
             special_tokens: self.arch.special_tokens(),
@@ -62,11 +81,9 @@ impl DecoderSpec {
             ..Default::default()
         };
         let mut tokenizer = Tokenizer::from_dir(dir, &options).map_err(st_core::Error::from)?;
-        let mut model = model;
         let grew = !added.is_empty() && tokenizer.add_special_tokens(added) > 0;
         if grew {
             let rows = tokenizer.vocab_size().max(self.config.vocab_size);
-            model = model.resize_token_embeddings(rows);
             self.config.vocab_size = rows;
             if let Some(map) = self.hf_config.as_object_mut() {
                 map.insert("vocab_size".into(), Value::from(rows));
@@ -81,7 +98,7 @@ impl DecoderSpec {
                 self.config.vocab_size
             ))));
         }
-        Ok((model, tokenizer, grew))
+        Ok((tokenizer, grew))
     }
 }
 

@@ -8,10 +8,12 @@
 //! | [`config`] | [`DecoderConfig`] from each architecture's `config.json`, checked |
 //! | [`gpt2`] | the GPT-2 architecture, its Burn modules and Hugging Face names |
 //! | [`cache`] | [`KvCache`]: past keys and values per layer, rows selectable for beams |
+//! | [`double_heads`] | `GPT2DoubleHeadsModel`: the LM head plus a multiple-choice head, token types |
 //! | [`load`] | [`DecoderSpec`], loading and saving as `transformers` does |
 
 pub mod cache;
 pub mod config;
+pub mod double_heads;
 pub mod gpt2;
 pub mod load;
 
@@ -20,6 +22,10 @@ use st_core::weights::NameMap;
 
 pub use cache::KvCache;
 pub use config::DecoderConfig;
+pub use double_heads::{
+    ChoiceInput, DoubleHeadsNames, Gpt2DoubleHeads, LmTargets, SummaryConfig, TypedState,
+    load_double_heads, save_double_heads,
+};
 pub use gpt2::{Gpt2, Gpt2LmHead, Gpt2Model, Gpt2Names};
 pub use load::{DecoderSpec, load_decoder, save_decoder};
 
