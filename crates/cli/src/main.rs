@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod conv_ai;
 mod generate;
 mod lm;
 mod seq2seq;
@@ -75,6 +76,13 @@ enum Command {
         #[command(subcommand)]
         command: TaskCommand<NoFlags, NoFlags>,
     },
+    /// Persona chat (ConvAIModel): GPT-2 with a language-model and a multiple-choice head,
+    /// trained on PersonaChat JSON; predict reads JSON Lines of
+    /// {"personality", "history", "message"}; interact talks on the terminal.
+    ConvAi {
+        #[command(subcommand)]
+        command: conv_ai::ConvAiCommand,
+    },
     /// Summarise texts with a saved encoder-decoder (the summarization pipeline).
     Summarize(seq2seq::PipelineCommand),
     /// Translate texts with a saved encoder-decoder (the translation pipeline).
@@ -130,6 +138,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Lm { command } => task::run::<LanguageModelingModel>(command),
         Command::Seq2seq { command } => task::run::<Seq2SeqModel>(command),
         Command::T5 { command } => task::run::<T5Model>(command),
+        Command::ConvAi { command } => conv_ai::run(command),
         Command::Summarize(command) => seq2seq::run_pipeline(seq2seq::Pipeline::Summarize, command),
         Command::Translate(command) => seq2seq::run_pipeline(seq2seq::Pipeline::Translate, command),
         Command::FillMask(command) => lm::fill_mask(command),

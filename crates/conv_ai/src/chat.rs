@@ -149,7 +149,7 @@ impl<B: AutodiffBackend> ConvAIModel<B> {
                 continue;
             }
             let (reply, updated) = self.interact_single(message, &history, personality)?;
-            writeln!(output, "{reply}").map_err(io)?;
+            writeln!(output, "{}", reply.trim()).map_err(io)?;
             output.flush().map_err(io)?;
             let keep = self.args().history_window();
             history = updated[updated.len().saturating_sub(keep)..].to_vec();
