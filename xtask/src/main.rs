@@ -6,7 +6,8 @@
 //!   (`scripts/make_metric_fixtures.py`, scikit-learn / seqeval / the SQuAD script), training
 //!   (`scripts/make_train_fixtures.py`, schedules, optimisers, clipping) and GPT-2 with
 //!   `generate` (`scripts/make_gpt2_fixtures.py`), T5, the BART family and BERT2BERT (`scripts/make_t5_fixtures.py`, `make_bart_fixtures.py`, `make_bert2bert_fixtures.py`) and Python Simple
-//!   Transformers' seq2seq models on them (`scripts/make_seq2seq_fixtures.py`) — in a Python virtual environment outside the
+//!   Transformers' seq2seq models on them (`scripts/make_seq2seq_fixtures.py`), GPT-2's double
+//!   heads and Simple Transformers' ConvAI inputs (`scripts/make_conv_ai_fixtures.py`) — in a Python virtual environment outside the
 //!   repository (`$ST_VENV`, default `~/.cache/st-venv`), created and filled from
 //!   `scripts/requirements-fixtures.txt` when missing. Set `ST_MINILM_DIR` to also record the
 //!   real all-MiniLM-L6-v2 reference.
@@ -154,11 +155,15 @@ fn fixtures() -> Result<(), String> {
             "simpletransformers==0.70.8",
         ]))?;
     }
-    run(Command::new(&python)
-        .arg(root.join("scripts/make_seq2seq_fixtures.py"))
-        .arg("--out")
-        .arg(root.join("fixtures"))
-        .current_dir(&root)
-        .env("HF_HUB_OFFLINE", "1"))?;
+    // ...and its ConvAI module's input construction and decoding, with GPT2DoubleHeadsModel
+    // (fixtures/models/gpt2-double-heads, fixtures/conv_ai).
+    for script in ["make_seq2seq_fixtures.py", "make_conv_ai_fixtures.py"] {
+        run(Command::new(&python)
+            .arg(root.join("scripts").join(script))
+            .arg("--out")
+            .arg(root.join("fixtures"))
+            .current_dir(&root)
+            .env("HF_HUB_OFFLINE", "1"))?;
+    }
     Ok(())
 }

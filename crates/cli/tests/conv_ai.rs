@@ -78,17 +78,14 @@ fn train_eval_and_predict_print_json() {
          {\"message\": \"hello\"}\n",
     )
     .unwrap();
-    let (ok, stdout, err) = common::st(
-        &[
-            "conv-ai",
-            "predict",
-            "--model",
-            model.to_str().unwrap(),
-            "--input",
-            input.to_str().unwrap(),
-        ],
-        Some(tmp.path()),
-    );
+    let predict = || {
+        let (model, input) = (model.to_str().unwrap(), input.to_str().unwrap());
+        common::st(
+            &["conv-ai", "predict", "--model", model, "--input", input],
+            Some(tmp.path()),
+        )
+    };
+    let (ok, stdout, err) = predict();
     assert!(ok, "{err}");
     let lines: Vec<Value> = stdout
         .lines()
@@ -99,17 +96,7 @@ fn train_eval_and_predict_print_json() {
     assert!(lines[0]["reply"].is_string());
 
     std::fs::write(&input, "{\"history\": []}\n").unwrap();
-    let (ok, _, err) = common::st(
-        &[
-            "conv-ai",
-            "predict",
-            "--model",
-            model.to_str().unwrap(),
-            "--input",
-            input.to_str().unwrap(),
-        ],
-        Some(tmp.path()),
-    );
+    let (ok, _, err) = predict();
     assert!(
         !ok && err.contains("line 1") && err.contains("message"),
         "{err}"

@@ -89,14 +89,14 @@ impl TaskArgs for ConvAIArgs {
         if self.max_length == 0 {
             return invalid("max_length", "at least 1 token", "0".into());
         }
-        if self.do_sample && !(self.temperature > 0.0) {
+        if self.do_sample && (self.temperature.is_nan() || self.temperature <= 0.0) {
             return invalid(
                 "temperature",
                 "a positive number when do_sample is true",
                 self.temperature.to_string(),
             );
         }
-        if !(self.top_p > 0.0 && self.top_p <= 1.0) {
+        if self.top_p.is_nan() || self.top_p <= 0.0 || self.top_p > 1.0 {
             return invalid("top_p", "a number in (0, 1]", self.top_p.to_string());
         }
         Ok(())

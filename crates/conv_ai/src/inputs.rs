@@ -138,8 +138,14 @@ pub fn build_input(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenizedDialogue {
     pub personality: Vec<Vec<u32>>,
-    /// Each utterance's history and candidates.
-    pub utterances: Vec<(Vec<Vec<u32>>, Vec<Vec<u32>>)>,
+    pub utterances: Vec<TokenizedUtterance>,
+}
+
+/// An utterance tokenised: the history before it and the candidates (gold last).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenizedUtterance {
+    pub history: Vec<Vec<u32>>,
+    pub candidates: Vec<Vec<u32>>,
 }
 
 /// One training or evaluation item: the candidates of one utterance, the gold one last.
@@ -186,7 +192,8 @@ pub fn dialogue_instances(
     let needed = settings.num_candidates;
     let mut out = Vec::with_capacity(dialogue.utterances.len() * settings.personality_permutations);
     for _ in 0..settings.personality_permutations {
-        for (u, (history, candidates)) in dialogue.utterances.iter().enumerate() {
+        for (u, utterance) in dialogue.utterances.iter().enumerate() {
+            let (history, candidates) = (&utterance.history, &utterance.candidates);
             if candidates.len() < needed {
                 return Err(DataError::TooFewCandidates {
                     dialogue: index,
@@ -202,7 +209,10 @@ pub fn dialogue_instances(
                 .collect();
             out.push(Instance { candidates });
         }
-        persona.rotate_right(1);
+        // (Python's `[persona[-1]] + persona[:-1]`, which fails on an empty persona.)
+        if !persona.is_empty() {
+            persona.rotate_right(1);
+        }
     }
     Ok(out)
 }

@@ -23,7 +23,7 @@ use crate::chat::Turn;
 use crate::data::{DataError, Dialogue, for_each_dialogue, read_dialogues};
 use crate::inputs::{
     ConvBatch, Instance, InstanceSettings, SPECIAL_TOKENS, SpecialIds, TokenizedDialogue,
-    dialogue_instances,
+    TokenizedUtterance, dialogue_instances,
 };
 
 /// Dialogues tokenised at a time when a file is streamed.
@@ -136,7 +136,12 @@ impl<B: AutodiffBackend> ConvAIModel<B> {
         Ok(TokenizedDialogue {
             personality: all(&dialogue.personality)?,
             utterances: (dialogue.utterances.iter())
-                .map(|u| Ok((all(&u.history)?, all(&u.candidates)?)))
+                .map(|u| {
+                    Ok(TokenizedUtterance {
+                        history: all(&u.history)?,
+                        candidates: all(&u.candidates)?,
+                    })
+                })
                 .collect::<Result<_, ConvAIError>>()?,
         })
     }

@@ -137,6 +137,13 @@ fn bad_data_is_an_error_that_says_where() {
         "{message}"
     );
 
+    // An empty persona is no error (Python's rotation of it fails).
+    let empty = json!([{"personality": [], "utterances": [
+        {"history": ["h"], "candidates": ["a", "b", "c"]}]}]);
+    std::fs::write(&path, empty.to_string()).unwrap();
+    let instances = model.instances_from_file(&path, Mode::Train).unwrap();
+    assert_eq!(instances.len(), 2, "two persona permutations");
+
     std::fs::write(&path, "[]").unwrap();
     assert!(matches!(
         read_dialogues(&path),

@@ -155,3 +155,31 @@ fn greedy_replies_are_reproducible_and_sampling_follows_the_seed() {
                         "temperature": 2.0, "top_p": 1.0});
     assert_eq!(reply(seeded.clone()), reply(seeded));
 }
+
+#[test]
+fn a_run_resumed_from_its_epoch_checkpoint_ends_as_the_uninterrupted_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dialogues = read_dialogues(&fixtures().join("conv_ai/dialogues.json")).unwrap();
+    let base = fixtures().join("models/gpt2-double-heads");
+    let make = |name: &str, output: &Path| {
+        let args = json!({
+            "output_dir": output.to_str().unwrap(),
+            "num_train_epochs": 2,
+            "train_batch_size": 4,
+            "learning_rate": 1e-3,
+            "manual_seed": 5,
+            "silent": true,
+            "save_steps": -1,
+            "save_model_every_epoch": true,
+        });
+        open(Path::new(name), args)
+    };
+    let results = st_test_support::resume::check_resume(
+        tmp.path(),
+        base.to_str().unwrap(),
+        make,
+        (&dialogues, &dialogues),
+        |r| r.clone(),
+    );
+    assert!(results.contains_key("language_model_loss"));
+}

@@ -78,10 +78,11 @@ fn batch<B: Backend>(reference: &Value) -> (ChoiceInput<B>, LmTargets<B>, Tensor
     };
     let (mut positions, mut targets) = (Vec::new(), Vec::new());
     for (row, labels) in labels.iter().enumerate() {
-        for t in 1..seq {
-            if labels[t] != -100 {
+        // Position t − 1 predicts the label at t.
+        for (t, &label) in labels.iter().enumerate().skip(1) {
+            if label != -100 {
                 positions.push((row * seq + t - 1) as i64);
-                targets.push(labels[t]);
+                targets.push(label);
             }
         }
     }

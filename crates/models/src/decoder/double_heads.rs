@@ -303,20 +303,13 @@ pub fn save_double_heads<B: Backend>(
     spec: &DecoderSpec,
     dir: &Path,
 ) -> Result<(), ModelError> {
-    let class = format!("{}DoubleHeadsModel", spec.arch.hf_class_prefix());
-    let updates = [
-        ("architectures", Value::from(vec![class])),
-        (
-            "vocab_size",
-            Value::from(model.transformer.wte.weight.dims()[0]),
-        ),
-    ];
-    crate::save_hf_model(
+    let rows = model.transformer.wte.weight.dims()[0];
+    super::load::save_gpt2_class(
         model,
         &DoubleHeadsNames,
-        true,
-        &spec.hf_config,
-        updates,
+        spec,
+        "DoubleHeadsModel",
+        rows,
         dir,
     )
 }

@@ -125,14 +125,26 @@ pub fn save_decoder<B: Backend>(
     spec: &DecoderSpec,
     dir: &Path,
 ) -> Result<(), ModelError> {
-    let class = format!("{}LMHeadModel", spec.arch.hf_class_prefix());
+    let names = spec.arch.name_map();
+    let rows = model.transformer.wte.weight.dims()[0];
+    save_gpt2_class(model, names.as_ref(), spec, "LMHeadModel", rows, dir)
+}
+
+/// Write a GPT-2-shaped `module` as `transformers`' `<prefix><class>` (`GPT2LMHeadModel`,
+/// `GPT2DoubleHeadsModel`): its weights, and `config.json` with the class and the token
+/// embeddings' `rows` as `vocab_size`.
+pub(crate) fn save_gpt2_class<B: Backend, M: burn::module::Module<B>>(
+    module: &M,
+    names: &dyn st_core::weights::NameMap,
+    spec: &DecoderSpec,
+    class: &str,
+    rows: usize,
+    dir: &Path,
+) -> Result<(), ModelError> {
+    let class = format!("{}{class}", spec.arch.hf_class_prefix());
     let updates = [
         ("architectures", Value::from(vec![class])),
-        (
-            "vocab_size",
-            Value::from(model.transformer.wte.weight.dims()[0]),
-        ),
+        ("vocab_size", Value::from(rows)),
     ];
-    let names = spec.arch.name_map();
-    crate::save_hf_model(model, names.as_ref(), true, &spec.hf_config, updates, dir)
+    crate::save_hf_model(module, names, true, &spec.hf_config, updates, dir)
 }
