@@ -350,7 +350,7 @@ impl<B: AutodiffBackend> TaskModel<B> for ConvAIModel<B> {
                 mc_sum += mc.into_scalar().elem::<f64>();
                 let choices = batch.input.choices;
                 let scores = st_core::task::values(scores)?;
-                let preds: Vec<usize> = scores.chunks(choices).map(first_largest).collect();
+                let preds: Vec<usize> = scores.chunks(choices).map(st_core::task::argmax).collect();
                 let labels: Vec<usize> = instances.iter().map(|i| i.mc_label()).collect();
                 f1_sum += f1_score(&labels, &preds, Average::Macro)?;
                 correct += labels.iter().zip(&preds).filter(|(l, p)| l == p).count();
@@ -415,15 +415,4 @@ impl<B: AutodiffBackend> TaskModel<B> for ConvAIModel<B> {
         crate::chat::write_token_roles(dir)?;
         Ok(())
     }
-}
-
-/// The index of the first largest score (as NumPy's `argmax`).
-fn first_largest(scores: &[f32]) -> usize {
-    let mut best = 0;
-    for (i, &s) in scores.iter().enumerate() {
-        if s > scores[best] {
-            best = i;
-        }
-    }
-    best
 }

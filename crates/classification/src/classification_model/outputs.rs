@@ -48,16 +48,6 @@ impl Evaluated {
     }
 }
 
-fn argmax(values: &[f32]) -> usize {
-    values
-        .iter()
-        .enumerate()
-        .fold((0, f32::NEG_INFINITY), |best, (i, &v)| {
-            if v > best.1 { (i, v) } else { best }
-        })
-        .0
-}
-
 /// Softmax over each row of raw outputs: class probabilities.
 pub fn softmax(outputs: &[Vec<f32>]) -> Vec<Vec<f32>> {
     outputs
@@ -173,7 +163,7 @@ impl<B: AutodiffBackend, A: ClassifierArgs> ClassificationModel<B, A> {
             let sum: f32 = windows.iter().map(|w| w[0]).sum();
             return Decision::Value(sum / windows.len().max(1) as f32);
         }
-        let votes: Vec<usize> = windows.iter().map(|w| argmax(w)).collect();
+        let votes: Vec<usize> = windows.iter().map(|w| st_core::task::argmax(w)).collect();
         Decision::Class(if votes.len() == 1 {
             votes[0]
         } else {

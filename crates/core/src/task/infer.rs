@@ -52,6 +52,18 @@ pub fn values<B: Backend, const D: usize>(tensor: Tensor<B, D>) -> crate::Result
         .map_err(|e| crate::Error::Other(format!("reading model outputs: {e:?}")))
 }
 
+/// The index of the first largest score (as `torch.argmax` and NumPy's `argmax`); 0 for an
+/// empty slice.
+pub fn argmax(scores: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &s) in scores.iter().enumerate() {
+        if s > scores[best] {
+            best = i;
+        }
+    }
+    best
+}
+
 /// The mean of per-batch losses (Python's `eval_loss`), 0 without batches.
 pub fn mean_loss(sum: f64, batches: usize) -> f64 {
     sum / batches.max(1) as f64

@@ -28,7 +28,7 @@ use burn::tensor::backend::AutodiffBackend;
 
 pub use base::{Mode, TaskBase};
 pub use cache::{FeatureKey, cached};
-pub use infer::{BatchOrder, for_each_batch, mean_loss, values};
+pub use infer::{BatchOrder, argmax, for_each_batch, mean_loss, values};
 pub use rows::{LazyRows, TrainRows, pick};
 pub use source::{ArgsInput, Prepared};
 

@@ -232,16 +232,7 @@ pub(crate) fn host_logits<B: Backend>(logits: Tensor<B, 2>) -> (Vec<f32>, usize)
     (data.to_vec().expect("converted to f32"), vocab)
 }
 
-/// The index of the first largest score (as `torch.argmax`).
-pub(crate) fn argmax(scores: &[f32]) -> usize {
-    let mut best = 0;
-    for (i, &s) in scores.iter().enumerate() {
-        if s > scores[best] {
-            best = i;
-        }
-    }
-    best
-}
+pub(crate) use st_core::task::argmax;
 
 /// A draw from the distribution `probs` (non-negative, summing to about 1).
 pub(crate) fn draw(probs: &[f32], rng: &mut st_core::rng::SplitMix64) -> usize {
