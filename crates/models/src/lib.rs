@@ -16,6 +16,7 @@ pub mod error;
 pub mod generate;
 pub mod heads;
 pub mod host;
+pub mod image;
 pub mod init;
 pub mod layers;
 pub mod loader;
@@ -39,6 +40,10 @@ pub use electra::{
 pub use encoder::{Encoder, EncoderInput, EncoderOutput};
 pub use error::ModelError;
 pub use heads::{HeadNames, HeadTask, SameNames, SequenceHead, TaskNames};
+pub use image::{
+    ImageEncoderArchitecture, ResNet, ResNetConfig, Statistics, image_encoder_architecture,
+    load_resnet, load_resnet_dir, save_resnet,
+};
 pub use layers::linear_tokens;
 pub use loader::{
     BertShape, LoadOptions, LoadedEncoder, load_encoder, load_encoder_spec, load_encoder_with,

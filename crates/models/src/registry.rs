@@ -14,6 +14,7 @@ use crate::ModelError;
 use crate::arch::EncoderArchitecture;
 use crate::arch::{albert::Albert, bert::BertFamily, bert::Variant, distilbert::DistilBert};
 use crate::decoder::{DecoderArchitecture, Gpt2};
+use crate::image::{ImageEncoderArchitecture, TORCHVISION_RESNETS};
 use crate::seq2seq::{Bart, BertEncoderDecoder, MBart, Marian, Seq2SeqArchitecture, T5};
 
 /// A family of architectures, implemented for its trait object type (e.g.
@@ -68,6 +69,9 @@ static REGISTRY: LazyLock<RwLock<Registry>> = LazyLock::new(|| {
     insert::<dyn Seq2SeqArchitecture>(&mut registry, Arc::new(MBart));
     insert::<dyn Seq2SeqArchitecture>(&mut registry, Arc::new(Marian));
     insert::<dyn Seq2SeqArchitecture>(&mut registry, Arc::new(BertEncoderDecoder));
+    for resnet in TORCHVISION_RESNETS {
+        insert::<dyn ImageEncoderArchitecture>(&mut registry, Arc::new(resnet));
+    }
     RwLock::new(registry)
 });
 

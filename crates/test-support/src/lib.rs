@@ -107,7 +107,7 @@ pub fn relative_error(a: &[f32], b: &[f32]) -> f64 {
     (diff / norm.max(1e-30)).sqrt()
 }
 
-/// The gradient of `param` (of rank 1 or 2) in Hugging Face layout: linear weights are stored
+/// The gradient of `param` (of rank 1, 2 or 4) in Hugging Face layout: linear weights are stored
 /// transposed in Burn and are transposed back. `B` is the inner (non-autodiff) backend.
 pub fn gradient<B: Backend>(grads: &GradientsParams, param: &NamedParameter) -> Vec<f32> {
     let name = &param.hf_name;
@@ -120,6 +120,11 @@ pub fn gradient<B: Backend>(grads: &GradientsParams, param: &NamedParameter) -> 
         2 => values(
             grads
                 .get::<B, 2>(param.id)
+                .unwrap_or_else(|| panic!("no gradient for {name}")),
+        ),
+        4 => values(
+            grads
+                .get::<B, 4>(param.id)
                 .unwrap_or_else(|| panic!("no gradient for {name}")),
         ),
         r => panic!("{name}: unexpected rank {r}"),
