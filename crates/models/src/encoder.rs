@@ -231,7 +231,6 @@ impl<B: Backend> Encoder<B> {
 
     /// Run the encoder.
     pub fn forward(&self, input: EncoderInput<B>) -> EncoderOutput<B> {
-        let [batch, seq] = input.input_ids.dims();
         let position_ids = input
             .position_ids
             .unwrap_or_else(|| self.derive_position_ids(&input.input_ids));
@@ -241,14 +240,25 @@ impl<B: Backend> Encoder<B> {
         if let Some(projection) = &self.projection {
             x = crate::layers::linear_tokens(projection, x);
         }
+        self.encode_embedded(x, input.attention_mask)
+    }
+
+    /// The layers and pooler over embeddings already made (`[batch, seq, hidden]`), with
+    /// `attention_mask` `[batch, seq]` (1 attended, 0 padding): what MMBT runs over image
+    /// embeddings prepended to the text's.
+    pub fn encode_embedded(
+        &self,
+        mut x: Tensor<B, 3>,
+        attention_mask: Tensor<B, 2, Int>,
+    ) -> EncoderOutput<B> {
+        let [batch, seq, _] = x.dims();
         // Additive mask: 0 where attended, the most negative float where padded, as
         // transformers does. Built once at the scores' full shape [batch, heads, seq, seq]:
         // added as a [batch, 1, 1, seq] broadcast in every layer, it took the CPU backend's
         // slow strided path.
         let heads = self.layers.first().map_or(1, |l| l.attention.num_heads);
         let shape = [batch, heads, seq, seq];
-        let padded = input
-            .attention_mask
+        let padded = attention_mask
             .equal_elem(0)
             .reshape([batch, 1, 1, seq])
             .expand(shape);

@@ -22,6 +22,7 @@ pub mod layers;
 pub mod loader;
 pub mod loss;
 pub mod mlm;
+pub mod mmbt;
 pub mod registry;
 pub mod seq2seq;
 pub mod spec;
@@ -50,6 +51,7 @@ pub use loader::{
     read_config, save_encoder, save_hf_model, save_pretrained, write_random_bert,
 };
 pub use mlm::{MaskedLm, MlmHead, MlmLayout};
+pub use mmbt::{MmbtClassifier, MmbtConfig, MmbtInput, MmbtNames};
 pub use registry::{
     Family, encoder_architecture, lookup, model_types, register, register_encoder,
     supported_model_types,
