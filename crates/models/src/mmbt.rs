@@ -274,15 +274,22 @@ pub fn load_mmbt<B: Backend>(
 }
 
 /// Write `module` as an MMBT directory's weights and `config.json` into `dir`: the text
-/// encoder's configuration (`spec`) with `MMBTForClassification`, the labels and the MMBT keys.
+/// encoder's configuration (`spec`) with `MMBTForClassification`, the labels, `problem_type`
+/// and the MMBT keys.
 pub fn save_mmbt<B: Backend>(
     module: &MmbtClassifier<B>,
     spec: &crate::EncoderSpec,
     config: &MmbtConfig,
     labels: &[String],
+    problem_type: Option<&str>,
     dir: &std::path::Path,
 ) -> Result<(), ModelError> {
     let names = MmbtNames::new(spec.arch.name_map(&spec.config));
-    let hf = crate::task::task_config(&spec.hf_config, "MMBTForClassification", labels, None);
+    let hf = crate::task::task_config(
+        &spec.hf_config,
+        "MMBTForClassification",
+        labels,
+        problem_type,
+    );
     crate::loader::save_hf_model(module, &names, false, &hf, config.hf_updates(), dir)
 }

@@ -117,7 +117,7 @@ fn saved_directory_round_trips() {
         .unwrap();
     let out = tempfile::tempdir().unwrap();
     let labels = ["a", "b", "c"].map(String::from);
-    st_models::mmbt::save_mmbt(&model, &spec, &mmbt, &labels, out.path()).unwrap();
+    st_models::mmbt::save_mmbt(&model, &spec, &mmbt, &labels, None, out.path()).unwrap();
     let saved = st_models::loader::read_config(out.path()).unwrap();
     assert_eq!(saved["architectures"][0], "MMBTForClassification");
     assert_eq!(saved["id2label"]["2"], "c");
