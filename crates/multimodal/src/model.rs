@@ -128,6 +128,18 @@ impl<B: AutodiffBackend> MultiModalClassificationModel<B> {
         self.auto_weights = auto_weights;
     }
 
+    /// Multi-label BCE `pos_weight` in effect (given, or computed by `auto_weights`).
+    pub fn pos_weight(&self) -> Option<Vec<f32>> {
+        self.pos_weight.read().ok().and_then(|w| w.clone())
+    }
+
+    /// Replace the multi-label BCE `pos_weight` (one value per label).
+    pub fn set_pos_weight(&mut self, pos_weight: Option<Vec<f32>>) {
+        if let Ok(mut slot) = self.pos_weight.write() {
+            *slot = pos_weight;
+        }
+    }
+
     /// The image transform in effect (`image_size`, `crop_size`).
     pub fn transform(&self) -> &ImageTransform {
         &self.transform
