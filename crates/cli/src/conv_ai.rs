@@ -47,6 +47,7 @@ struct TurnLine {
 impl CliTask for ConvAIModel {
     type TrainFlags = NoFlags;
     type PredictFlags = NoFlags;
+    type DataFlags = NoFlags;
 
     fn options(overrides: Value, device: DeviceRequest, _: Option<&NoFlags>) -> ConvAIOptions {
         ConvAIOptions {

@@ -10,6 +10,7 @@ use st_core::train::EvalResults;
 use st_lm::{GenerationArgs, LanguageModelingModel, LmOptions, read_lines};
 
 use crate::task::{CliResult, CliTask, Common};
+use crate::tasks::NoFlags;
 
 /// `train` flags of language modelling.
 #[derive(clap::Args, Debug)]
@@ -38,6 +39,7 @@ pub struct LmPredictFlags {
 impl CliTask for LanguageModelingModel {
     type TrainFlags = LmTrainFlags;
     type PredictFlags = LmPredictFlags;
+    type DataFlags = NoFlags;
 
     fn options(overrides: Value, device: DeviceRequest, flags: Option<&LmTrainFlags>) -> LmOptions {
         LmOptions {

@@ -9,12 +9,14 @@ use clap::{Parser, Subcommand};
 mod conv_ai;
 mod generate;
 mod lm;
+mod multimodal;
 mod seq2seq;
 mod task;
 mod tasks;
 
 use st_classification::{ClassificationModel, MultiLabelClassificationModel};
 use st_lm::LanguageModelingModel;
+use st_multimodal::MultiModalClassificationModel;
 use st_ner::NerModel;
 use st_qa::QuestionAnsweringModel;
 use st_representation::{CombineStrategy, RepresentationModel, RepresentationOptions};
@@ -62,6 +64,15 @@ enum Command {
     Lm {
         #[command(subcommand)]
         command: TaskCommand<lm::LmTrainFlags, lm::LmPredictFlags>,
+    },
+    /// Images and text classified together (MultiModalClassificationModel, MMBT: a ResNet
+    /// and a BERT encoder). Data: a directory of per-sample JSON files ({"text", "labels"},
+    /// each image named after its file) or CSV/TSV/JSONL rows with text, labels and images
+    /// columns; --image-path says where the images are.
+    Multimodal {
+        #[command(subcommand)]
+        command:
+            TaskCommand<multimodal::MultiModalTrainFlags, NoFlags, multimodal::MultiModalDataFlags>,
     },
     /// Sequence-to-sequence (Seq2SeqModel): an encoder-decoder (BART, mBART, Marian, T5, or
     /// BERT2BERT from --encoder-name and --decoder-name) fine-tuned on input_text →
@@ -136,6 +147,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Ner { command } => task::run::<NerModel>(command),
         Command::Qa { command } => task::run::<QuestionAnsweringModel>(command),
         Command::Lm { command } => task::run::<LanguageModelingModel>(command),
+        Command::Multimodal { command } => task::run::<MultiModalClassificationModel>(command),
         Command::Seq2seq { command } => task::run::<Seq2SeqModel>(command),
         Command::T5 { command } => task::run::<T5Model>(command),
         Command::ConvAi { command } => conv_ai::run(command),

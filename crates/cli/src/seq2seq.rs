@@ -80,6 +80,7 @@ impl<A: Seq2SeqTaskArgs + Seq2SeqCliArgs + Default> CliTask
 {
     type TrainFlags = A::TrainFlags;
     type PredictFlags = NoFlags;
+    type DataFlags = NoFlags;
 
     fn options(
         overrides: Value,

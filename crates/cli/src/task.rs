@@ -19,6 +19,9 @@ pub trait CliTask: TaskModel<TrainBackend> {
     type TrainFlags: clap::Args;
     /// Extra flags of `predict`.
     type PredictFlags: clap::Args;
+    /// Flags of `train`, `eval` and `predict` that say how the task's data files are read
+    /// (multimodal: where the images are).
+    type DataFlags: clap::Args;
 
     /// Constructor options: the JSON argument overrides, the device, and the task's flags
     /// when training.
@@ -30,6 +33,12 @@ pub trait CliTask: TaskModel<TrainBackend> {
 
     /// The metrics of an evaluation's output.
     fn results(output: &Self::EvalOutput) -> &EvalResults;
+
+    /// Apply the data flags to a loaded model, before any data is read.
+    fn read_with(&mut self, flags: &Self::DataFlags) -> CliResult {
+        let _ = flags;
+        Ok(())
+    }
 
     /// A new model trained from nothing on `train` (`train` without `--model-name`), for the
     /// tasks that can do it.
@@ -75,7 +84,7 @@ pub struct Common {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum TaskCommand<T: clap::Args, P: clap::Args> {
+pub enum TaskCommand<T: clap::Args, P: clap::Args, D: clap::Args = crate::tasks::NoFlags> {
     /// Fine-tune a model on a data file. A `checkpoint-*` directory written by training, given
     /// as --model-name, continues that run.
     Train {
@@ -97,6 +106,8 @@ pub enum TaskCommand<T: clap::Args, P: clap::Args> {
         #[command(flatten)]
         task: T,
         #[command(flatten)]
+        data: D,
+        #[command(flatten)]
         common: Common,
     },
     /// Evaluate a saved model on a labelled file; prints the results as one JSON object.
@@ -106,6 +117,8 @@ pub enum TaskCommand<T: clap::Args, P: clap::Args> {
         model: PathBuf,
         #[arg(long)]
         eval: PathBuf,
+        #[command(flatten)]
+        data: D,
         #[command(flatten)]
         common: Common,
     },
@@ -117,6 +130,8 @@ pub enum TaskCommand<T: clap::Args, P: clap::Args> {
         input: PathBuf,
         #[command(flatten)]
         task: P,
+        #[command(flatten)]
+        data: D,
         #[command(flatten)]
         common: Common,
     },
@@ -202,7 +217,9 @@ where
 }
 
 /// Run one of a task's commands.
-pub fn run<M: CliTask>(command: TaskCommand<M::TrainFlags, M::PredictFlags>) -> CliResult
+pub fn run<M: CliTask>(
+    command: TaskCommand<M::TrainFlags, M::PredictFlags, M::DataFlags>,
+) -> CliResult
 where
     M::Error: 'static,
 {
@@ -213,6 +230,7 @@ where
             eval,
             output_dir,
             task,
+            data,
             common,
         } => {
             let extra: Vec<(&str, Value)> = output_dir
@@ -236,6 +254,7 @@ where
                     M::from_scratch(&model_type, &train, options)?
                 }
             };
+            model.read_with(&data)?;
             let eval_data = eval
                 .as_deref()
                 .map(|p| model.read_examples(p))
@@ -263,9 +282,11 @@ where
         TaskCommand::Eval {
             model,
             eval,
+            data,
             common,
         } => {
-            let model = load::<M>(path_name(&model)?, &common, &[], None)?;
+            let mut model = load::<M>(path_name(&model)?, &common, &[], None)?;
+            model.read_with(&data)?;
             let data = model.read_examples(&eval)?;
             let evaluated = model.eval_model(&data, &Default::default())?;
             println!("{}", serde_json::to_string(M::results(&evaluated))?);
@@ -275,9 +296,11 @@ where
             model,
             input,
             task,
+            data,
             common,
         } => {
-            let model = load::<M>(path_name(&model)?, &common, &[], None)?;
+            let mut model = load::<M>(path_name(&model)?, &common, &[], None)?;
+            model.read_with(&data)?;
             model.predict_file(&input, &task, &mut std::io::stdout().lock())
         }
     }

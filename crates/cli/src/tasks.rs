@@ -57,6 +57,7 @@ fn texts<M: TaskModel<TrainBackend>>(model: &M, input: &Path) -> CliResult<Vec<S
 impl<A: ClassifierArgs + Default> CliTask for ClassificationModel<TrainBackend, A> {
     type TrainFlags = ClassificationFlags;
     type PredictFlags = NoFlags;
+    type DataFlags = NoFlags;
 
     fn options(
         overrides: Value,
@@ -105,6 +106,7 @@ impl<A: ClassifierArgs + Default> CliTask for ClassificationModel<TrainBackend, 
 impl CliTask for NerModel {
     type TrainFlags = NerFlags;
     type PredictFlags = NoFlags;
+    type DataFlags = NoFlags;
 
     fn options(overrides: Value, device: DeviceRequest, flags: Option<&NerFlags>) -> NerOptions {
         NerOptions {
@@ -134,6 +136,7 @@ impl CliTask for NerModel {
 impl CliTask for QuestionAnsweringModel {
     type TrainFlags = NoFlags;
     type PredictFlags = QaPredictFlags;
+    type DataFlags = NoFlags;
 
     fn options(overrides: Value, device: DeviceRequest, _: Option<&NoFlags>) -> QaOptions {
         QaOptions {

@@ -97,6 +97,7 @@ pub fn read_sample_dir(
     files_list: Option<&[String]>,
     image_path: Option<&Path>,
     args: &MultiModalClassificationArgs,
+    labelled: bool,
 ) -> Result<Vec<MultiModalExample>, DataError> {
     let extension = args.data_type_extension.as_str();
     let stems = match files_list {
@@ -133,17 +134,19 @@ pub fn read_sample_dir(
             let value: Value = serde_json::from_str(&text)
                 .map_err(|e| data_error(&path, None, format!("not JSON: {e}")))?;
             let image = images.join(format!("{stem}{}", args.image_type_extension));
-            sample(&value, image, args).map_err(|message| data_error(&path, None, message))
+            sample(&value, image, args, labelled)
+                .map_err(|message| data_error(&path, None, message))
         })
         .collect()
 }
 
 /// A sample from a JSON object; the image path is given (directory mode) or read from the
-/// object (rows).
+/// object (rows). Without `labelled` (data to predict for) the labels may be absent.
 fn sample(
     value: &Value,
     image: PathBuf,
     args: &MultiModalClassificationArgs,
+    labelled: bool,
 ) -> Result<MultiModalExample, String> {
     let key = |name: &str| {
         value
@@ -154,12 +157,15 @@ fn sample(
         Value::String(s) => s.clone(),
         other => return Err(format!("{:?} is not a string: {other}", args.text_label)),
     };
-    let labels = json_label(key(&args.labels_label)?).map_err(|found| {
-        format!(
-            "{:?}: expected a string, a list of strings or a number, found {found}",
-            args.labels_label
-        )
-    })?;
+    let labels = match value.get(&args.labels_label) {
+        None if !labelled => MultiModalLabel::Class(String::new()),
+        _ => json_label(key(&args.labels_label)?).map_err(|found| {
+            format!(
+                "{:?}: expected a string, a list of strings or a number, found {found}",
+                args.labels_label
+            )
+        })?,
+    };
     Ok(MultiModalExample {
         text,
         labels,
@@ -189,6 +195,7 @@ pub fn read_rows(
     path: &Path,
     image_path: Option<&Path>,
     args: &MultiModalClassificationArgs,
+    labelled: bool,
 ) -> Result<Vec<MultiModalExample>, DataError> {
     let images = image_path.map_or_else(
         || path.parent().unwrap_or(Path::new(".")).to_path_buf(),
@@ -216,7 +223,7 @@ pub fn read_rows(
                         )));
                     }
                 };
-                sample(&value, image, args).map_err(at)
+                sample(&value, image, args, labelled).map_err(at)
             })
             .collect();
     }
@@ -241,11 +248,11 @@ pub fn read_rows(
             )
         })
     };
-    let (text, labels, image) = (
-        column(&args.text_label)?,
-        column(&args.labels_label)?,
-        column(&args.images_label)?,
-    );
+    let (text, image) = (column(&args.text_label)?, column(&args.images_label)?);
+    let labels = match column(&args.labels_label) {
+        Err(_) if !labelled => None,
+        found => Some(found?),
+    };
     reader
         .records()
         .enumerate()
@@ -253,7 +260,10 @@ pub fn read_rows(
             let line = i + 2;
             let record = record.map_err(|e| data_error(path, Some(line), e.to_string()))?;
             let cell = |c: usize| record.get(c).unwrap_or("");
-            let labels = cell_label(cell(labels)).map_err(|m| data_error(path, Some(line), m))?;
+            let labels = match labels {
+                Some(c) => cell_label(cell(c)).map_err(|m| data_error(path, Some(line), m))?,
+                None => MultiModalLabel::Class(String::new()),
+            };
             Ok(MultiModalExample::new(
                 cell(text),
                 labels,
@@ -273,16 +283,32 @@ fn cell_label(cell: &str) -> Result<MultiModalLabel, String> {
     Ok(MultiModalLabel::Class(cell.to_string()))
 }
 
-/// Data given as a directory of samples or a file of rows.
+/// Where data files' images are and which samples a directory holds (Python's `image_path`
+/// and `files_list` arguments of `train_model`, `eval_model` and `predict`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DataSource {
+    pub image_path: Option<PathBuf>,
+    pub files_list: Option<Vec<String>>,
+}
+
+/// Data given as a directory of samples or a file of rows; without `labelled` (data to
+/// predict for) labels may be absent.
 pub fn read_data(
     path: &Path,
-    files_list: Option<&[String]>,
-    image_path: Option<&Path>,
+    source: &DataSource,
     args: &MultiModalClassificationArgs,
+    labelled: bool,
 ) -> Result<Vec<MultiModalExample>, DataError> {
+    let image_path = source.image_path.as_deref();
     if path.is_dir() {
-        read_sample_dir(path, files_list, image_path, args)
+        read_sample_dir(
+            path,
+            source.files_list.as_deref(),
+            image_path,
+            args,
+            labelled,
+        )
     } else {
-        read_rows(path, image_path, args)
+        read_rows(path, image_path, args, labelled)
     }
 }

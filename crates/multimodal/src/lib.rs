@@ -29,7 +29,7 @@ pub mod outputs;
 pub mod pixels;
 
 pub use args::MultiModalClassificationArgs;
-pub use data::{MultiModalExample, MultiModalLabel, read_data, read_files_list};
+pub use data::{DataSource, MultiModalExample, MultiModalLabel, read_data, read_files_list};
 pub use error::MultiModalError;
 pub use features::Problem;
 pub use model::{MultiModalClassificationModel, MultiModalInput, MultiModalOptions};

@@ -18,7 +18,7 @@ use st_models::mmbt::{MmbtConfig, MmbtNames, load_mmbt, save_mmbt};
 use st_models::{EncoderSpec, MmbtClassifier, ModelError, ResNet};
 
 use crate::MultiModalClassificationArgs;
-use crate::data::{MultiModalExample, MultiModalLabel, read_data};
+use crate::data::{DataSource, MultiModalExample, MultiModalLabel, read_data};
 use crate::error::MultiModalError;
 use crate::features::{Batch, Labelling, Problem, Row, Targets, batch, calculate_weights, row};
 use crate::outputs::{EvalOutput, Prediction, Predictions};
@@ -35,6 +35,9 @@ pub struct MultiModalOptions {
     pub num_labels: Option<usize>,
     /// Multi-label BCE weight of each label's positives.
     pub pos_weight: Option<Vec<f32>>,
+    /// Python's `train_model(auto_weights=True)` (see
+    /// [`MultiModalClassificationModel::set_auto_weights`]).
+    pub auto_weights: bool,
     /// Arguments replacing a saved `model_args.json` (Python: an args object).
     pub args: Option<MultiModalClassificationArgs>,
     /// A JSON object of arguments merged over the saved ones (Python: an args dict).
@@ -61,6 +64,7 @@ pub struct MultiModalClassificationModel<B: AutodiffBackend = TrainBackend> {
     pub(crate) pos_weight: RwLock<Option<Vec<f32>>>,
     pub(crate) auto_weights: bool,
     pub(crate) transform: ImageTransform,
+    pub(crate) source: DataSource,
 }
 
 impl MultiModalClassificationModel<TrainBackend> {
@@ -154,7 +158,23 @@ impl<B: AutodiffBackend> MultiModalClassificationModel<B> {
         files_list: Option<&[String]>,
         image_path: Option<&Path>,
     ) -> Result<Vec<MultiModalExample>, MultiModalError> {
-        Ok(read_data(path, files_list, image_path, self.args())?)
+        let source = DataSource {
+            image_path: image_path.map(Path::to_path_buf),
+            files_list: files_list.map(<[String]>::to_vec),
+        };
+        Ok(read_data(path, &source, self.args(), true)?)
+    }
+
+    /// Samples to predict for, from the same formats as [`Self::read_data`] (labels may be
+    /// absent), read with the model's [`DataSource`].
+    pub fn read_inputs(&self, path: &Path) -> Result<Vec<MultiModalExample>, MultiModalError> {
+        Ok(read_data(path, &self.source, self.args(), false)?)
+    }
+
+    /// Where [`TaskModel::read_examples`] (and [`Self::read_inputs`]) find images and which
+    /// samples of a directory they read.
+    pub fn set_data_source(&mut self, source: DataSource) {
+        self.source = source;
     }
 
     /// Python's `predict({"text": [...], "images": [...]}, image_path, image_type_extension)`:
@@ -400,8 +420,9 @@ impl<B: AutodiffBackend> TaskModel<B> for MultiModalClassificationModel<B> {
             mmbt,
             labelling: Labelling { problem, labels },
             pos_weight: RwLock::new(options.pos_weight),
-            auto_weights: false,
+            auto_weights: options.auto_weights,
             transform,
+            source: DataSource::default(),
         })
     }
 
@@ -413,8 +434,9 @@ impl<B: AutodiffBackend> TaskModel<B> for MultiModalClassificationModel<B> {
         &mut self.base
     }
 
+    /// Labelled data from `path`, read with the model's [`DataSource`].
     fn read_examples(&self, path: &Path) -> Result<Vec<MultiModalExample>, MultiModalError> {
-        self.read_data(path, None, None)
+        Ok(read_data(path, &self.source, self.args(), true)?)
     }
 
     fn train_rows(&self, examples: &[MultiModalExample]) -> Result<Vec<Row>, MultiModalError> {
