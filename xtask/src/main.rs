@@ -7,7 +7,8 @@
 //!   (`scripts/make_train_fixtures.py`, schedules, optimisers, clipping) and GPT-2 with
 //!   `generate` (`scripts/make_gpt2_fixtures.py`), T5, the BART family and BERT2BERT (`scripts/make_t5_fixtures.py`, `make_bart_fixtures.py`, `make_bert2bert_fixtures.py`) and Python Simple
 //!   Transformers' seq2seq models on them (`scripts/make_seq2seq_fixtures.py`), GPT-2's double
-//!   heads and Simple Transformers' ConvAI inputs (`scripts/make_conv_ai_fixtures.py`) — in a Python virtual environment outside the
+//!   heads and Simple Transformers' ConvAI inputs (`scripts/make_conv_ai_fixtures.py`), the
+//!   ResNets, image transforms and MMBT (`scripts/make_multimodal_fixtures.py`) — in a Python virtual environment outside the
 //!   repository (`$ST_VENV`, default `~/.cache/st-venv`), created and filled from
 //!   `scripts/requirements-fixtures.txt` when missing. Set `ST_MINILM_DIR` to also record the
 //!   real all-MiniLM-L6-v2 reference.
@@ -165,5 +166,31 @@ fn fixtures() -> Result<(), String> {
             .current_dir(&root)
             .env("HF_HUB_OFFLINE", "1"))?;
     }
+    // The ResNets, the image transforms and MMBT (fixtures/models/resnet-*,
+    // fixtures/multimodal), with Simple Transformers' own JsonlDataset; the emoji images come
+    // from npm (scripts/fetch_emoji.py, into target/emoji).
+    let emoji = emoji_dir(&root)?;
+    run(Command::new(&python)
+        .arg(root.join("scripts/make_multimodal_fixtures.py"))
+        .arg("--out")
+        .arg(root.join("fixtures"))
+        .arg("--emoji")
+        .arg(&emoji)
+        .current_dir(&root)
+        .env("HF_HUB_OFFLINE", "1"))?;
     Ok(())
+}
+
+/// `target/emoji`, laid out by `scripts/fetch_emoji.py` (npm's emoji-datasource-google) the
+/// first time.
+pub(crate) fn emoji_dir(root: &std::path::Path) -> Result<std::path::PathBuf, String> {
+    let emoji = root.join("target/emoji");
+    if !emoji.join("labels.json").is_file() {
+        run(Command::new("python3")
+            .arg(root.join("scripts/fetch_emoji.py"))
+            .arg("--out")
+            .arg(&emoji)
+            .current_dir(root))?;
+    }
+    Ok(emoji)
 }

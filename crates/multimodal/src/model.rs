@@ -144,6 +144,21 @@ impl<B: AutodiffBackend> MultiModalClassificationModel<B> {
         }
     }
 
+    /// Save the image encoder alone as a torchvision ResNet directory (`model.safetensors`
+    /// with torchvision's names, our `config.json`): what `image_encoder_name` loads, and what
+    /// `torchvision.models.resnet*().load_state_dict` takes (without `fc`, `strict=False`).
+    pub fn save_image_encoder(&self, dir: &Path) -> Result<(), MultiModalError> {
+        let staged =
+            st_core::staging::StagedDir::new(dir).map_err(|e| st_core::Error::io(dir, e))?;
+        st_models::save_resnet(
+            &self.base.module.image,
+            &self.mmbt.image_encoder,
+            staged.path(),
+        )?;
+        staged.commit().map_err(|e| st_core::Error::io(dir, e))?;
+        Ok(())
+    }
+
     /// The image transform in effect (`image_size`, `crop_size`).
     pub fn transform(&self) -> &ImageTransform {
         &self.transform

@@ -4,69 +4,15 @@
 //! metric keys per mode. (Resuming is `tests/resume.rs`: alone in its process, since dropout
 //! draws from the backend's one generator, which tests training in parallel would share.)
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use common::*;
 use serde_json::json;
 use st_multimodal::{
-    MultiModalClassificationModel, MultiModalExample, MultiModalLabel, MultiModalOptions,
-    Prediction, Problem, TaskModel,
+    MultiModalClassificationModel, MultiModalLabel, MultiModalOptions, Prediction, Problem,
+    TaskModel,
 };
 use st_test_support::fixtures;
-
-fn images() -> PathBuf {
-    fixtures().join("multimodal/images")
-}
-
-fn bert() -> String {
-    fixtures()
-        .join("models/bert")
-        .to_string_lossy()
-        .into_owned()
-}
-
-fn args(output: &Path, epochs: usize) -> serde_json::Value {
-    json!({
-        "output_dir": output,
-        "overwrite_output_dir": true,
-        "num_train_epochs": epochs,
-        "train_batch_size": 2,
-        "eval_batch_size": 3,
-        "learning_rate": 1e-3,
-        "manual_seed": 7,
-        "num_image_embeds": 2,
-        "image_size": 56,
-        "crop_size": 48,
-        "image_encoder_name": fixtures().join("models/resnet-basic"),
-        "save_steps": -1,
-        "save_model_every_epoch": false,
-        "silent": true,
-    })
-}
-
-fn options(labels: &[&str], args: serde_json::Value) -> MultiModalOptions {
-    MultiModalOptions {
-        label_list: Some(labels.iter().map(|l| l.to_string()).collect()),
-        overrides: Some(args),
-        ..Default::default()
-    }
-}
-
-fn sample(text: &str, label: MultiModalLabel, image: &str) -> MultiModalExample {
-    MultiModalExample::new(text, label, images().join(image))
-}
-
-fn class(name: &str) -> MultiModalLabel {
-    MultiModalLabel::Class(name.into())
-}
-
-fn single_label_data() -> Vec<MultiModalExample> {
-    vec![
-        sample("a grinning face", class("face"), "grinning.png"),
-        sample("a sunflower", class("plant"), "sunflower.png"),
-        sample("a grey flower", class("plant"), "grey.png"),
-        sample("a photo of a face", class("face"), "photo.jpg"),
-    ]
-}
 
 #[test]
 fn single_label_training_lowers_the_loss_and_saves_reload() {
@@ -137,6 +83,15 @@ fn single_label_training_lowers_the_loss_and_saves_reload() {
     assert_eq!(preds, preds_again);
     assert_eq!(outs, outs_again);
     assert!(matches!(&preds[0], Prediction::Class(c) if c == "face" || c == "plant"));
+    // The image encoder alone, as a torchvision ResNet directory that loads back.
+    let encoder = tmp.path().join("image-encoder");
+    model.save_image_encoder(&encoder).unwrap();
+    let device = Default::default();
+    let (_, config, report) =
+        st_models::load_resnet_dir::<st_core::backend::DefaultBackend>(&encoder, true, &device)
+            .unwrap();
+    assert_eq!(config.widths, [4, 8, 8, 16]);
+    assert!(report.missing.is_empty());
     let named = reloaded
         .predict_named(&["a sunflower"], &["sunflower"], &images(), Some(".png"))
         .unwrap();
