@@ -44,14 +44,6 @@ fn flags() -> Result<BTreeMap<String, String>, String> {
     Ok(out)
 }
 
-/// Peak resident set size of this process in MiB (Linux `VmHWM`), if known.
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
-}
-
 fn round(x: f64, digits: i32) -> f64 {
     let scale = 10f64.powi(digits);
     (x * scale).round() / scale
@@ -180,7 +172,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "min": round(latencies[0], 2),
             "calls": latencies.len(),
         },
-        "peak_rss_mib": peak_rss_mib().map(|m| round(m, 1)),
+        "peak_rss_mib": common::peak_rss_mib().map(|m| round(m, 1)),
     });
     let text = serde_json::to_string_pretty(&report)?;
     println!("{text}");

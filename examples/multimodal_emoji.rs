@@ -43,14 +43,6 @@ const LEARNING_RATE: f64 = 5e-5;
 const IMAGE_LEARNING_RATE: f64 = 1e-3;
 const FUSED_IMAGE_LEARNING_RATE: f64 = 1e-4;
 
-/// Peak resident set size of this process in MiB (Linux `VmHWM`).
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some((kib / 1024.0 * 10.0).round() / 10.0)
-}
-
 /// The held-out metrics the issue asks for, on class indices.
 fn metrics() -> Metrics<f64, f64> {
     let classes = |v: &[f64]| v.iter().map(|&x| x as usize).collect::<Vec<_>>();
@@ -174,7 +166,7 @@ fn run_mode(mode: &str, data: &Path, minilm: &str, work: &Path) -> Result<Value,
         "eval_loss": results["eval_loss"],
         "epochs": EPOCHS,
         "train_seconds": (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
-        "peak_rss_mib": peak_rss_mib(),
+        "peak_rss_mib": common::peak_rss_mib().map(|m| (m * 10.0).round() / 10.0),
     }))
 }
 

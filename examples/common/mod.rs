@@ -155,3 +155,11 @@ fn build_small_bert(dir: &Path) -> Result<(), Error> {
     write_random_bert::<DefaultBackend>(dir, shape, &vocab, 42)?;
     Ok(())
 }
+
+/// Peak resident set size of this process in MiB (Linux `VmHWM`), if known.
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}

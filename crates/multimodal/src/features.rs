@@ -125,22 +125,16 @@ pub fn text_row(
 ) -> Result<(Vec<i64>, i64, i64), MultiModalError> {
     let encoding = tokenizer.encode(TextInput::Single(text), usize::MAX)?;
     let ids = encoding.get_ids();
-    let (Some(&start), Some(&end)) = (ids.first(), ids.last()) else {
+    let [start, inner @ .., end] = ids else {
         return Err(MultiModalError::NoFrameTokens(
             text.chars().take(40).collect(),
         ));
     };
-    if ids.len() < 2 {
-        return Err(MultiModalError::NoFrameTokens(
-            text.chars().take(40).collect(),
-        ));
-    }
-    let inner = &ids[1..ids.len() - 1];
     let kept = &inner[..inner.len().min(max_text_tokens)];
     Ok((
         kept.iter().map(|&i| i64::from(i)).collect(),
-        i64::from(start),
-        i64::from(end),
+        i64::from(*start),
+        i64::from(*end),
     ))
 }
 

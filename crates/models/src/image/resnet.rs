@@ -124,7 +124,7 @@ impl<B: Backend> ResNet<B> {
         Self {
             conv1: conv(3, config.stem_width, 7, 2).init(device),
             bn1: BatchNorm::new(config.stem_width, device),
-            maxpool: MaxPoolConfig::stem().init(),
+            maxpool: stem_pool().init(),
             stages,
             fc: config
                 .num_classes
@@ -184,13 +184,9 @@ impl<B: Backend> ResNet<B> {
     }
 }
 
-struct MaxPoolConfig;
-
-impl MaxPoolConfig {
-    /// torchvision's `MaxPool2d(kernel_size=3, stride=2, padding=1)`.
-    fn stem() -> MaxPool2dConfig {
-        MaxPool2dConfig::new([3, 3])
-            .with_strides([2, 2])
-            .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-    }
+/// torchvision's `MaxPool2d(kernel_size=3, stride=2, padding=1)`.
+fn stem_pool() -> MaxPool2dConfig {
+    MaxPool2dConfig::new([3, 3])
+        .with_strides([2, 2])
+        .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
 }
